@@ -1,0 +1,129 @@
+import { describe, expect, it } from '@jest/globals';
+import { InputError, parseInputs, type Inputs } from '../../src/inputs.js';
+
+const WS = '/ws/repo';
+
+function parse(values: Record<string, string>): Inputs {
+  return parseInputs((name) => values[name] ?? '', { workspace: WS });
+}
+
+function error(values: Record<string, string>): InputError {
+  try {
+    parse(values);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return err as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseInputs', () => {
+  it('applies the defaults', () => {
+    const i = parse({ arch: 'arm64' });
+    expect({ ...i, arches: i.arches.map((a) => a.id) }).toEqual({
+      arches: ['aarch64'],
+      qemuVersion: 'latest',
+      qemuSource: { kind: 'upstream' },
+      qemuSha256: undefined,
+      cache: true,
+      installDeps: 'auto',
+      build: true,
+      context: WS,
+      file: `${WS}/Dockerfile`,
+      tags: [],
+      buildArgs: new Map(),
+      labels: new Map(),
+      target: undefined,
+      push: false,
+      load: false,
+      keepEmulator: false,
+      run: undefined,
+    });
+  });
+
+  it('reads every input', () => {
+    const i = parse({
+      arch: 'aarch64,arm\nriscv',
+      'qemu-version': '10.2',
+      'qemu-source': 'debian',
+      'qemu-sha256': 'AB'.repeat(32),
+      cache: 'False',
+      'install-deps': 'never',
+      build: 'FALSE',
+      context: 'app',
+      file: 'docker/Dockerfile.arm',
+      tags: 'a/b:1, a/b:2\na/b:1\n',
+      'build-args': 'A=1\nURL=https://x/?a=b,c=d\n\nEMPTY=',
+      labels: 'org.opencontainers.image.title=My thing',
+      target: 'final',
+      push: 'true',
+      load: 'True',
+      'keep-emulator': 'TRUE',
+      run: 'uname -m\necho ok\n',
+    });
+    expect(i.arches.map((a) => a.id)).toEqual(['aarch64', 'arm', 'riscv64']);
+    expect(i.qemuVersion).toBe('10.2');
+    expect(i.qemuSource).toEqual({ kind: 'debian' });
+    expect(i.qemuSha256).toBe('ab'.repeat(32));
+    expect([i.cache, i.installDeps, i.build, i.push, i.load, i.keepEmulator]).toEqual([false, 'never', false, true, true, true]);
+    expect(i.context).toBe(`${WS}/app`);
+    expect(i.file).toBe(`${WS}/docker/Dockerfile.arm`);
+    expect(i.tags).toEqual(['a/b:1', 'a/b:2']);
+    expect([...i.buildArgs]).toEqual([['A', '1'], ['URL', 'https://x/?a=b,c=d'], ['EMPTY', '']]);
+    expect([...i.labels]).toEqual([['org.opencontainers.image.title', 'My thing']]);
+    expect(i.target).toBe('final');
+    expect(i.run).toBe('uname -m\necho ok\n');
+  });
+
+  it('defaults file to <context>/Dockerfile', () => {
+    expect(parse({ arch: 'arm', context: './sub/dir' }).file).toBe(`${WS}/sub/dir/Dockerfile`);
+  });
+
+  it.each([
+    ['upstream', { kind: 'upstream' }],
+    ['https://example.org/qemu-10.2.2.tar.xz', { kind: 'url', url: 'https://example.org/qemu-10.2.2.tar.xz' }],
+    ['HTTP://example.org/q.tar.gz', { kind: 'url', url: 'http://example.org/q.tar.gz' }],
+    ['vendor/qemu-10.2.2.tar.xz', { kind: 'path', path: `${WS}/vendor/qemu-10.2.2.tar.xz` }],
+    ['/opt/src/qemu', { kind: 'path', path: '/opt/src/qemu' }],
+  ])('qemu-source %s', (raw, want) => {
+    expect(parse({ arch: 'arm', 'qemu-source': raw }).qemuSource).toEqual(want);
+  });
+
+  it.each(['true', 'auto', 'TRUE'])('install-deps %s is auto', (v) => {
+    expect(parse({ arch: 'arm', 'install-deps': v }).installDeps).toBe('auto');
+  });
+
+  it.each<[Record<string, string>, string, RegExp]>([
+    [{}, 'arch', /Input "arch" is required/],
+    [{ arch: 'arm64,sparc' }, 'arch', /Invalid value for input "arch": "sparc"\. Allowed: aarch64, arm,/],
+    [{ arch: 'arm', cache: 'yes' }, 'cache', /Invalid value for input "cache": "yes"\. Allowed: true, True, TRUE, false, False, FALSE/],
+    [{ arch: 'arm', push: '1' }, 'push', /input "push": "1"/],
+    [{ arch: 'arm', 'keep-emulator': 'on' }, 'keep-emulator', /input "keep-emulator"/],
+    [{ arch: 'arm', 'install-deps': 'always' }, 'install-deps', /Allowed: auto, false, never/],
+    [{ arch: 'arm', 'qemu-sha256': 'abc' }, 'qemu-sha256', /64 hexadecimal digits/],
+    [{ arch: 'arm', 'qemu-source': 'ftp://x/q.tar.xz' }, 'qemu-source', /Allowed: upstream, debian, an http\(s\) URL/],
+    [{ arch: 'arm', context: '../other' }, 'context', /"\.\.\/other" is outside the workspace \/ws\/repo/],
+    [{ arch: 'arm', context: '/etc' }, 'context', /outside the workspace/],
+    [{ arch: 'arm', file: '../Dockerfile' }, 'file', /outside the workspace/],
+    [{ arch: 'arm', file: 'a/../../b/Dockerfile' }, 'file', /outside the workspace/],
+    [{ arch: 'arm', 'build-args': 'A=1\ncontinued' }, 'build-args', /\(line 2\): expected KEY=VALUE.*values cannot span lines/],
+    [{ arch: 'arm', 'build-args': 'BAD-KEY=1' }, 'build-args', /\(line 1\): bad key "BAD-KEY"/],
+    [{ arch: 'arm', 'build-args': '=1' }, 'build-args', /bad key ""/],
+    [{ arch: 'arm', 'build-args': 'A="multi\nline"' }, 'build-args', /\(line 1\): the value of A opens a quote/],
+    [{ arch: 'arm', labels: 'has space=1' }, 'labels', /bad key "has space"/],
+    [{ arch: 'arm', tags: 'a b' }, 'tags', /cannot contain whitespace/],
+  ])('rejects %j', (values, input, msg) => {
+    const err = error(values);
+    expect(err.input).toBe(input);
+    expect(err.message).toMatch(msg);
+  });
+
+  it('keeps a later duplicate build-arg', () => {
+    expect([...parse({ arch: 'arm', 'build-args': 'A=1\nA=2' }).buildArgs]).toEqual([['A', '2']]);
+  });
+
+  it('allows a context that is the workspace itself or a dot-dot-named child', () => {
+    expect(parse({ arch: 'arm', context: WS }).context).toBe(WS);
+    expect(parse({ arch: 'arm', context: '..x' }).context).toBe(`${WS}/..x`);
+  });
+});

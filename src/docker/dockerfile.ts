@@ -1,0 +1,140 @@
+// Rewrite a Dockerfile so every RUN of a guest-platform stage executes through the QEMU
+// linux-user emulator, bind-mounted from an image into the build container. Pure: text in,
+// text out. Only those RUN instructions change; every other byte stays as written.
+//
+// Each rewritten RUN becomes one line of exec form, because the frontend this targets
+// (Docker 20.10's built-in BuildKit, Dockerfile syntax 1.2) has no heredocs:
+//   RUN <user flags> --mount=type=bind,from=<image>,source=/,target=<dir> \
+//       ["<emu>","-execve","<emu>", ...what BuildKit would have executed]
+// where "what BuildKit would have executed" is
+//   shell form        SHELL args + [script]            (SHELL defaults to ["/bin/sh","-c"],
+//                                                        follows SHELL lines, and is inherited
+//                                                        by FROM <earlier stage>)
+//   exec form         the JSON array as written
+//   heredoc           see run.ts; "#!" bodies run through ["/bin/sh","-c", <wrapper>] that writes
+//                     the body to a file under ${TMPDIR:-/tmp} and runs the named interpreter on
+//                     it (BuildKit mounts the file instead; that needs a newer frontend).
+// The emulator's own -execve makes every program the command starts emulated too.
+//
+// Limitations: a SHELL set in a base image's config (not in this Dockerfile) is not seen, so
+// such stages get ["/bin/sh","-c"]; ONBUILD triggers of base images run unwrapped; a user's own
+// exec-form RUN containing "<<" is misread as a heredoc by the parser and is refused.
+// Every stage of another foreign platform is an error: one build emulates one guest.
+import path from 'node:path';
+import { Run } from 'dockerfile-ast';
+import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
+import { parseRun, type HeredocName, type RunCommand } from './run.js';
+import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
+
+export { analyzeStages, DEFAULT_SHELL, DEFAULT_HOST_PLATFORM } from './stages.js';
+export type { StageAnalysis, StageInfo, StageOptions, StagedInstruction } from './stages.js';
+
+export interface RewriteOptions extends StageOptions {
+  /** Image whose root holds the emulator; bind-mounted with --mount=type=bind,from=<this>. */
+  readonly emulatorImage: string;
+  /** Absolute path of the emulator inside the build container, e.g. /.anyarch/qemu-aarch64. */
+  readonly emulatorPath: string;
+  /** Where the image's root is mounted; defaults to the directory of emulatorPath. */
+  readonly mountTarget?: string;
+}
+
+export interface RewriteResult {
+  readonly dockerfile: string;
+  readonly stages: readonly StageInfo[];
+  /** Number of RUN instructions rewritten. */
+  readonly rewritten: number;
+}
+
+// Characters that would break the comma-separated --mount value or the line.
+const MOUNT_UNSAFE = /[\s,"'=]/;
+
+/** The argv BuildKit would have executed for this RUN, before wrapping in the emulator. */
+export function commandArgv(cmd: RunCommand, shell: readonly string[]): string[] {
+  switch (cmd.kind) {
+    case 'exec':
+      return [...cmd.argv];
+    case 'shell':
+      return [...shell, cmd.script];
+    case 'shebang':
+      return ['/bin/sh', '-c', shebangWrapper(cmd.interpreter, cmd.body)];
+  }
+}
+
+/** POSIX single-quoting. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A sh script that writes `body` to a temporary file and runs `interpreter` on it. */
+export function shebangWrapper(interpreter: readonly string[], body: string): string {
+  return [
+    'f="${TMPDIR:-/tmp}/anyarch-heredoc.$$"',
+    `printf '%s' ${shQuote(body)} >"$f" || exit`,
+    `${interpreter.map(shQuote).join(' ')} "$f"`,
+    'rc=$?',
+    'rm -f "$f"',
+    'exit $rc',
+  ].join('\n');
+}
+
+/**
+ * JSON for an exec-form line. "<" is written as \u003c (as Go's encoder does) so that no "<<"
+ * appears on the line: BuildKit never reads heredocs in exec form, but other parsers (including
+ * the one this module uses) would, and would swallow the following lines.
+ */
+export function execJson(argv: readonly string[]): string {
+  return JSON.stringify(argv).replace(/</g, '\\u003c');
+}
+
+function heredocNames(run: Run, text: string, index: LineIndex): HeredocName[] {
+  return run.getHeredocs().map((h) => {
+    const r = h.getStartRange();
+    const start = text.slice(offsetOf(index, r.start), offsetOf(index, r.end));
+    return { name: h.getName(), chomp: /^\d*<<-/.test(start) };
+  });
+}
+
+export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteResult {
+  const emu = opts.emulatorPath;
+  const target = opts.mountTarget ?? path.posix.dirname(emu);
+  if (!path.posix.isAbsolute(emu) || MOUNT_UNSAFE.test(emu)) throw new Error(`bad emulator path ${JSON.stringify(emu)}`);
+  if (!path.posix.isAbsolute(target) || MOUNT_UNSAFE.test(target) || target === '/') {
+    throw new Error(`bad emulator mount target ${JSON.stringify(target)}`);
+  }
+  if (opts.emulatorImage === '' || MOUNT_UNSAFE.test(opts.emulatorImage)) {
+    throw new Error(`bad emulator image reference ${JSON.stringify(opts.emulatorImage)}`);
+  }
+  const mount = `--mount=type=bind,from=${opts.emulatorImage},source=/,target=${target}`;
+
+  const analysis = analyzeStages(text, opts);
+  const index = indexLines(text);
+  const edits: { from: number; to: number; text: string }[] = [];
+
+  for (const { instruction, stage, shell } of analysis.instructions) {
+    if (!(instruction instanceof Run) || !analysis.stages[stage]?.guest) continue;
+    const first = instruction.getRange().start.line;
+    const { lines, from, to } = instructionText(text, index, instruction);
+    let parsed;
+    try {
+      parsed = parseRun(lines, analysis.escape, heredocNames(instruction, text, index));
+    } catch (err) {
+      throw new Error(`line ${first + 1}: ${(err as Error).message}`);
+    }
+    if (parsed.lineCount !== lines.length) {
+      throw new Error(`line ${first + 1}: RUN spans ${lines.length} lines but reads as ${parsed.lineCount}; cannot rewrite it safely`);
+    }
+    const argv = [emu, '-execve', emu, ...commandArgv(parsed.command, shell)];
+    const keyword = instruction.getInstruction();
+    const flags = [...parsed.command.flags, mount].join(' ');
+    edits.push({ from, to, text: `${keyword} ${flags} ${execJson(argv)}` });
+  }
+
+  let out = '';
+  let pos = 0;
+  for (const e of edits) {
+    out += text.slice(pos, e.from) + e.text;
+    pos = e.to;
+  }
+  out += text.slice(pos);
+  return { dockerfile: out, stages: analysis.stages, rewritten: edits.length };
+}

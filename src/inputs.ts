@@ -1,0 +1,209 @@
+// Action inputs: a pure parser over a getter (testable without the runner) and a thin
+// wrapper that reads them through @actions/core.
+import path from 'node:path';
+import * as core from '@actions/core';
+import { type Arch, resolveArchList } from './arch.js';
+
+export type QemuSource =
+  | { readonly kind: 'upstream' }
+  | { readonly kind: 'debian' }
+  | { readonly kind: 'url'; readonly url: string }
+  /** A tarball or an unpacked source tree; absolute. */
+  | { readonly kind: 'path'; readonly path: string };
+
+export type InstallDeps = 'auto' | 'never';
+
+export interface Inputs {
+  readonly arches: readonly Arch[];
+  /** Unresolved spec; see resolveQemuVersion. */
+  readonly qemuVersion: string;
+  readonly qemuSource: QemuSource;
+  /** Lower-case 64-hex pin for the source tarball, when given. */
+  readonly qemuSha256: string | undefined;
+  readonly cache: boolean;
+  readonly installDeps: InstallDeps;
+  readonly build: boolean;
+  /** Absolute, inside the workspace. */
+  readonly context: string;
+  /** Absolute, inside the workspace. */
+  readonly file: string;
+  readonly tags: readonly string[];
+  readonly buildArgs: ReadonlyMap<string, string>;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly target: string | undefined;
+  readonly push: boolean;
+  readonly load: boolean;
+  readonly keepEmulator: boolean;
+  readonly run: string | undefined;
+}
+
+export type InputGetter = (name: string) => string;
+
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+function bad(input: string, value: string, allowed: string): InputError {
+  return new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(value)}. ${allowed}`);
+}
+
+// YAML 1.2 core schema booleans, which is what GitHub documents for action inputs.
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+
+export function parseBool(input: string, raw: string, fallback: boolean): boolean {
+  const v = raw.trim();
+  if (v === '') return fallback;
+  if (TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
+  throw bad(input, v, 'Allowed: true, True, TRUE, false, False, FALSE');
+}
+
+/** Items separated by commas and/or newlines, trimmed, empty ones dropped, duplicates removed. */
+export function parseList(raw: string): string[] {
+  const out: string[] = [];
+  for (const item of raw.split(/[,\n]/)) {
+    const v = item.trim();
+    if (v !== '' && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+/**
+ * One KEY=VALUE per line. The value is everything after the first "=", so it may hold "=" and
+ * commas. A line without "=" or a value opening a quote it does not close is reported as an
+ * attempt at a multi-line value, which docker --build-arg/--label cannot carry.
+ */
+export function parseKeyValues(input: string, raw: string, keyPattern: RegExp): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = raw.split('\n');
+  lines.forEach((rawLine, i) => {
+    const line = rawLine.trim();
+    if (line === '') return;
+    const at = `line ${i + 1}`;
+    const eq = line.indexOf('=');
+    if (eq < 0) {
+      throw new InputError(input, `Invalid value for input "${input}" (${at}): expected KEY=VALUE, got ${JSON.stringify(line)}; values cannot span lines`);
+    }
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (!keyPattern.test(key)) {
+      throw new InputError(input, `Invalid value for input "${input}" (${at}): bad key ${JSON.stringify(key)}; keys must match ${keyPattern.source}`);
+    }
+    const q = value[0];
+    if ((q === '"' || q === "'") && (value.length < 2 || !value.endsWith(q))) {
+      throw new InputError(input, `Invalid value for input "${input}" (${at}): the value of ${key} opens a quote it does not close; values cannot span lines`);
+    }
+    out.set(key, value);
+  });
+  return out;
+}
+
+/** Resolve `p` against the workspace and insist it stays inside it. */
+export function insideWorkspace(input: string, p: string, workspace: string): string {
+  const root = path.resolve(workspace);
+  const abs = path.resolve(root, p);
+  const rel = path.relative(root, abs);
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} is outside the workspace ${root}`);
+  }
+  return abs;
+}
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
+export function parseQemuSource(raw: string, workspace: string): QemuSource {
+  const v = raw.trim();
+  if (v === '' || v === 'upstream') return { kind: 'upstream' };
+  if (v === 'debian') return { kind: 'debian' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw bad('qemu-source', v, 'Not a valid URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw bad('qemu-source', v, 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree');
+    }
+    return { kind: 'url', url: url.href };
+  }
+  return { kind: 'path', path: path.resolve(workspace, v) };
+}
+
+export interface ParseOptions {
+  /** GITHUB_WORKSPACE, or the working directory when run outside Actions. */
+  readonly workspace: string;
+}
+
+export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
+  const { workspace } = opts;
+  const archRaw = get('arch');
+  if (archRaw.trim() === '') throw new InputError('arch', 'Input "arch" is required');
+  let arches: Arch[];
+  try {
+    arches = resolveArchList(archRaw);
+  } catch (err) {
+    throw new InputError('arch', (err as Error).message);
+  }
+
+  const sha = get('qemu-sha256').trim();
+  if (sha !== '' && !SHA256.test(sha)) throw bad('qemu-sha256', sha, 'Expected 64 hexadecimal digits');
+
+  const installRaw = get('install-deps').trim();
+  let installDeps: InstallDeps;
+  if (installRaw === '' || installRaw === 'auto' || TRUE.includes(installRaw)) installDeps = 'auto';
+  else if (installRaw === 'never' || FALSE.includes(installRaw)) installDeps = 'never';
+  else throw bad('install-deps', installRaw, 'Allowed: auto, false, never');
+
+  const context = insideWorkspace('context', get('context').trim() || '.', workspace);
+  const fileRaw = get('file').trim();
+  const file = fileRaw === ''
+    ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace)
+    : insideWorkspace('file', fileRaw, workspace);
+
+  const tags = parseList(get('tags'));
+  for (const t of tags) {
+    if (/\s/.test(t)) throw bad('tags', t, 'A tag cannot contain whitespace');
+  }
+
+  const target = get('target').trim();
+  if (/\s/.test(target)) throw bad('target', target, 'A stage name cannot contain whitespace');
+  const run = get('run');
+
+  return {
+    arches,
+    qemuVersion: get('qemu-version').trim() || 'latest',
+    qemuSource: parseQemuSource(get('qemu-source'), workspace),
+    qemuSha256: sha === '' ? undefined : sha.toLowerCase(),
+    cache: parseBool('cache', get('cache'), true),
+    installDeps,
+    build: parseBool('build', get('build'), true),
+    context,
+    file,
+    tags,
+    buildArgs: parseKeyValues('build-args', get('build-args'), BUILD_ARG_KEY),
+    labels: parseKeyValues('labels', get('labels'), LABEL_KEY),
+    target: target === '' ? undefined : target,
+    push: parseBool('push', get('push'), false),
+    load: parseBool('load', get('load'), false),
+    keepEmulator: parseBool('keep-emulator', get('keep-emulator'), false),
+    run: run.trim() === '' ? undefined : run,
+  };
+}
+
+/** Read the inputs of the running action. */
+export function getInputs(): Inputs {
+  return parseInputs((name) => core.getInput(name), {
+    workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+  });
+}
