@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Regenerate patches/qemu-<series>.patch from the shared sources in patches/src/ and the
+# per-series hooks in patches/hooks/, against the pristine QEMU source of each series.
+#   make-patches.sh [SERIES...]      (default: every series in patches/series.json)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+cache_dir=${ANYARCH_CACHE_DIR:-$HOME/.cache/anyarch-action}
+mapfile -t all < <(node -e 'console.log(Object.keys(require(process.argv[1]).series).join("\n"))' "$root/patches/series.json")
+[ $# -gt 0 ] || set -- "${all[@]}"
+"$here/fetch-qemu-sources.sh" "$cache_dir/sources" >/dev/null
+work=$(mktemp -d "${TMPDIR:-/tmp}/anyarch-patches.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+for series in "$@"; do
+  orig=$(node -e 'console.log(require(process.argv[1]).series[process.argv[2]].debian.orig)' "$root/patches/series.json" "$series")
+  tree="$work/$series"
+  mkdir -p "$tree"
+  tar -xf "$cache_dir/sources/$orig" -C "$tree" --strip-components=1 --wildcards '*/linux-user'
+  git -C "$tree" init -q
+  git -C "$tree" add -A
+  git -C "$tree" -c user.name=x -c user.email=x@x commit -qm pristine
+  git -C "$tree" apply --whitespace=nowarn "$root/patches/hooks/qemu-$series.diff"
+  cp "$root"/patches/src/* "$tree/linux-user/"
+  git -C "$tree" add -A
+  git -C "$tree" diff --cached --no-color >"$root/patches/qemu-$series.patch"
+  echo "==> patches/qemu-$series.patch"
+done
