@@ -374,10 +374,15 @@ static int plan_exec(int dirfd, const char *path, int flags, char **argv,
         }
 
         if (qemu_execve_is_guest_elf((uint8_t *)buf, n)) {
-            /* binfmt_misc, then binfmt_elf for the emulator: two more handler calls. */
-            if (depth + 1 > EXECVE_MAX_DEPTH) {
+            /*
+             * binfmt_misc wants a name that outlives the exec, even with its
+             * O flag; then binfmt_elf loading the emulator is one more call.
+             */
+            r = inaccessible ? -ENOENT
+                : depth + 1 > EXECVE_MAX_DEPTH ? -ELOOP : 0;
+            if (r) {
                 close(fd);
-                return -ELOOP;
+                return r;
             }
             plan->argv = strv_new();
             push_emulator_args(plan->argv, fd, g_ptr_array_index(args, 0),
@@ -421,7 +426,8 @@ static int plan_exec(int dirfd, const char *path, int flags, char **argv,
         g_free(cur_path);
         cur_path = g_strdup(name);
         cur_dirfd = AT_FDCWD;
-        cur_flags = 0;
+        /* The kernel looks up an empty interpreter name as the cwd itself. */
+        cur_flags = name[0] ? 0 : AT_EMPTY_PATH;
         inaccessible = false;
     }
 }
