@@ -299,12 +299,13 @@ static int cmd_hwcap(void)
 
 static int cmd_mmap(unsigned long addr, unsigned long len)
 {
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
+    /*
+     * MAP_FIXED, not MAP_FIXED_NOREPLACE: QEMU 7.2 takes the latter as a hint.
+     * The address is far from anything the probe maps, so nothing is replaced.
+     */
     void *want = (void *)addr;
     void *p = mmap(want, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (p == MAP_FAILED) {
         printf("mmap=%s\n", errno_name(errno));
     } else if (p == want) {
