@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Regenerate patches/qemu-<series>.patch from the shared sources in patches/src/ and the
 # per-series hooks in patches/hooks/, against the pristine QEMU source of each series.
-#   make-patches.sh [SERIES...]      (default: every series in patches/series.json)
+#   make-patches.sh [--check] [SERIES...]   (default: every series in patches/series.json)
+# --check: write nothing; fail if a committed patch differs from what would be generated.
 set -euo pipefail
+check=0
+if [ "${1:-}" = --check ]; then check=1; shift; fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cache_dir=${ANYARCH_CACHE_DIR:-$HOME/.cache/anyarch-action}
@@ -22,6 +25,17 @@ for series in "$@"; do
   git -C "$tree" apply --whitespace=nowarn "$root/patches/hooks/qemu-$series.diff"
   cp "$root"/patches/src/* "$tree/linux-user/"
   git -C "$tree" add -A
-  git -C "$tree" diff --cached --no-color >"$root/patches/qemu-$series.patch"
-  echo "==> patches/qemu-$series.patch"
+  git -C "$tree" diff --cached --no-color >"$work/qemu-$series.patch"
+  if [ "$check" = 1 ]; then
+    if cmp -s "$work/qemu-$series.patch" "$root/patches/qemu-$series.patch"; then
+      echo "PASS patches/qemu-$series.patch is generated from patches/src and patches/hooks"
+    else
+      echo "FAIL patches/qemu-$series.patch differs from patches/src + patches/hooks (run scripts/make-patches.sh)"
+      status=1
+    fi
+  else
+    mv "$work/qemu-$series.patch" "$root/patches/qemu-$series.patch"
+    echo "==> patches/qemu-$series.patch"
+  fi
 done
+exit "${status:-0}"
