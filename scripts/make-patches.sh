@@ -29,13 +29,16 @@ for series in "$@"; do
   if [ "$check" = 1 ]; then
     if cmp -s "$work/qemu-$series.patch" "$root/patches/qemu-$series.patch"; then
       echo "PASS patches/qemu-$series.patch is generated from patches/src and patches/hooks"
+      ok=$((${ok:-0} + 1))
     else
       echo "FAIL patches/qemu-$series.patch differs from patches/src + patches/hooks (run scripts/make-patches.sh)"
       status=1
+      bad=$((${bad:-0} + 1))
     fi
   else
     mv "$work/qemu-$series.patch" "$root/patches/qemu-$series.patch"
     echo "==> patches/qemu-$series.patch"
   fi
 done
+[ "$check" = 0 ] || echo "${ok:-0} passed, ${bad:-0} failed"
 exit "${status:-0}"
