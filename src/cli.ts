@@ -1,23 +1,65 @@
-// Local entry point for trying the Dockerfile rewrite outside Actions:
-//   node dist/cli/index.js rewrite --platform linux/arm64 --image IMG --emulator PATH [FILE]
+// Command-line entry point: the action's pipeline outside GitHub Actions, and the Dockerfile
+// rewrite on its own.
+//   node dist/cli/index.js --arch aarch64 --qemu-version 10.2 --qemu-source debian --build false
+//   node dist/cli/index.js rewrite --platform linux/arm64 --image IMG --emulator PATH [FILE|-]
+// Flags are named like the action's inputs; outputs are printed as name=value lines.
+// Whatever the run leaves outside the tool cache is removed before exiting, as post.ts does.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { removeLeftovers } from './cleanup.js';
 import { rewriteDockerfile } from './docker/dockerfile.js';
+import { parseInputs } from './inputs.js';
+import { runPipeline, type Tracker } from './pipeline.js';
+import { exportRunnerDirs, runnerEnv } from './runner.js';
+import { summaryCells, SUMMARY_HEADER } from './summary.js';
 
-function main(argv: string[]): number {
+/** The action's inputs, in action.yml order. */
+export const INPUT_NAMES = [
+  'arch', 'qemu-version', 'qemu-source', 'qemu-sha256', 'cache', 'install-deps', 'build', 'context',
+  'file', 'tags', 'build-args', 'labels', 'target', 'push', 'load', 'keep-emulator', 'run',
+] as const;
+
+// Inputs whose action.yml default differs from "empty".
+const DEFAULTS: Record<string, string> = {
+  'qemu-version': 'latest',
+  'qemu-source': 'upstream',
+  cache: 'true',
+  'install-deps': 'auto',
+  build: 'true',
+  context: '.',
+  push: 'false',
+  load: 'false',
+  'keep-emulator': 'false',
+};
+
+// List inputs may be given several times; the values are joined with newlines.
+const MULTI = new Set(['tags', 'build-args', 'labels', 'arch']);
+
+const USAGE = `usage: anyarch [--INPUT VALUE]...      run the action's steps here
+       anyarch rewrite --platform P --image IMG --emulator PATH [--build-arg K=V]... [FILE|-]
+
+Inputs (see action.yml): ${INPUT_NAMES.map((n) => `--${n}`).join(' ')}
+--tags, --build-args, --labels and --arch may be repeated.
+The Actions cache is not used outside GitHub Actions; the tool cache is
+\${RUNNER_TOOL_CACHE:-\${ANYARCH_CACHE_DIR:-~/.cache/anyarch-action}/tool-cache}.
+Outputs are printed as name=value lines at the end.
+`;
+
+function rewrite(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       platform: { type: 'string' },
+      'host-platform': { type: 'string' },
       image: { type: 'string' },
       emulator: { type: 'string' },
       'build-arg': { type: 'string', multiple: true },
     },
   });
-  const [command, file] = positionals;
-  if (command !== 'rewrite' || !values.platform || !values.image || !values.emulator) {
-    process.stderr.write('usage: cli rewrite --platform P --image IMG --emulator PATH [--build-arg K=V]... [FILE|-]\n');
+  const [file] = positionals;
+  if (!values.platform || !values.image || !values.emulator) {
+    process.stderr.write(USAGE);
     return 2;
   }
   const buildArgs = new Map<string, string>();
@@ -28,6 +70,7 @@ function main(argv: string[]): number {
   const text = readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8');
   const result = rewriteDockerfile(text, {
     guestPlatform: values.platform,
+    ...(values['host-platform'] ? { hostPlatform: values['host-platform'] } : {}),
     emulatorImage: values.image,
     emulatorPath: values.emulator,
     buildArgs,
@@ -36,8 +79,52 @@ function main(argv: string[]): number {
   return 0;
 }
 
+async function action(argv: string[]): Promise<number> {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const n of INPUT_NAMES) options[n] = MULTI.has(n) ? { type: 'string', multiple: true } : { type: 'string' };
+  const { values } = parseArgs({ args: argv, options, allowPositionals: false });
+  if (values['help']) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const get = (name: string): string => {
+    const v = values[name];
+    if (Array.isArray(v)) return v.join('\n');
+    if (typeof v === 'string') return v;
+    return DEFAULTS[name] ?? '';
+  };
+  const runner = runnerEnv();
+  exportRunnerDirs(runner);
+  const inputs = parseInputs(get, { workspace: runner.workspace });
+  const images: string[] = [];
+  const paths: string[] = [];
+  const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };
+  try {
+    const r = await runPipeline(inputs, runner, track);
+    process.stdout.write(`${SUMMARY_HEADER.join(' | ')}\n`);
+    for (const row of r.rows) process.stdout.write(`${summaryCells(row).join(' | ')}\n`);
+    const outputs: [string, string][] = [
+      ['qemu-version', r.qemu.version],
+      ['qemu-path', r.emulator?.dir ?? ''],
+      ['cache-hit', r.emulator?.cacheHit ?? 'false'],
+      ['platform', r.platforms.join(',')],
+      ['imageid', r.imageid],
+      ['digest', r.digest],
+    ];
+    for (const [k, v] of outputs) process.stdout.write(`${k}=${v}\n`);
+  } finally {
+    await removeLeftovers({ images, paths });
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'rewrite') return rewrite(argv.slice(1));
+  return action(argv);
+}
+
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -1,16 +1,59 @@
-// Action entry point. For now: read and resolve the inputs and report what would be built.
+// Action entry point: read the inputs, run the pipeline (resolve → emulator → image), publish
+// the outputs and the job summary. Everything it leaves outside the tool cache is recorded in
+// the action's state for post.ts to remove, also when a step fails.
+//
+// The Actions cache is saved here, right after a compile, not in post: the emulator is then
+// cached even when the image build that follows fails.
 import * as core from '@actions/core';
+import { STATE_IMAGES, STATE_PATHS } from './cleanup.js';
 import { getInputs } from './inputs.js';
-import { loadSeries } from './qemu/series.js';
-import { resolveQemuVersion } from './qemu/version.js';
+import { runPipeline, type PipelineResult, type Tracker } from './pipeline.js';
+import { exportRunnerDirs, runnerEnv } from './runner.js';
+import { SUMMARY_HEADER, summaryCells } from './summary.js';
+
+function stateTracker(): Tracker {
+  const images: string[] = [];
+  const paths: string[] = [];
+  return {
+    image(ref) {
+      if (!images.includes(ref)) images.push(ref);
+      core.saveState(STATE_IMAGES, JSON.stringify(images));
+    },
+    path(p) {
+      if (!paths.includes(p)) paths.push(p);
+      core.saveState(STATE_PATHS, JSON.stringify(paths));
+    },
+  };
+}
+
+function setOutputs(r: PipelineResult): void {
+  core.setOutput('qemu-version', r.qemu.version);
+  core.setOutput('qemu-path', r.emulator?.dir ?? '');
+  core.setOutput('cache-hit', r.emulator?.cacheHit ?? 'false');
+  core.setOutput('platform', r.platforms.join(','));
+  core.setOutput('imageid', r.imageid);
+  core.setOutput('digest', r.digest);
+}
+
+async function writeSummary(r: PipelineResult): Promise<void> {
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  try {
+    await core.summary
+      .addHeading('anyarch', 3)
+      .addTable([SUMMARY_HEADER.map((data) => ({ data, header: true })), ...r.rows.map(summaryCells)])
+      .write();
+  } catch (err) {
+    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+  }
+}
 
 export async function run(): Promise<void> {
+  const runner = runnerEnv();
+  exportRunnerDirs(runner);
   const inputs = getInputs();
-  const qemu = resolveQemuVersion(inputs.qemuVersion, loadSeries());
-  const platforms = inputs.arches.map((a) => a.platform);
-  core.info(`QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`);
-  core.setOutput('qemu-version', qemu.version);
-  core.setOutput('platform', platforms.join(','));
+  const result = await runPipeline(inputs, runner, stateTracker());
+  setOutputs(result);
+  await writeSummary(result);
 }
 
 run().catch((err: unknown) => {

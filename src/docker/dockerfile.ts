@@ -20,8 +20,10 @@
 // such stages get ["/bin/sh","-c"]; ONBUILD triggers of base images run unwrapped; a user's own
 // exec-form RUN containing "<<" is misread as a heredoc by the parser and is refused.
 // Every stage of another foreign platform is an error: one build emulates one guest.
+// With inject "copy" (the classic builder), the emulator is COPYed into each guest stage instead
+// of mounted, and the RUN lines are the same minus the --mount flag.
 import path from 'node:path';
-import { Run } from 'dockerfile-ast';
+import { From, Run } from 'dockerfile-ast';
 import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
 import { parseRun, type HeredocName, type RunCommand } from './run.js';
 import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
@@ -36,6 +38,15 @@ export interface RewriteOptions extends StageOptions {
   readonly emulatorPath: string;
   /** Where the image's root is mounted; defaults to the directory of emulatorPath. */
   readonly mountTarget?: string;
+  /**
+   * How the emulator reaches RUN steps: "mount" (default; BuildKit's RUN --mount, nothing left in
+   * the image) or "copy" (for the classic builder, which has no --mount: a
+   * `COPY --from=<emulatorImage> <emulatorSource> <emulatorPath>` right after each guest FROM,
+   * so the emulator stays in those stages' images).
+   */
+  readonly inject?: 'mount' | 'copy';
+  /** Path of the emulator inside emulatorImage, for "copy"; defaults to /<basename of emulatorPath>. */
+  readonly emulatorSource?: string;
 }
 
 export interface RewriteResult {
@@ -110,7 +121,16 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
   const index = indexLines(text);
   const edits: { from: number; to: number; text: string }[] = [];
 
+  const copy = opts.inject === 'copy';
+  const source = opts.emulatorSource ?? `/${path.posix.basename(emu)}`;
+  if (copy && (!path.posix.isAbsolute(source) || /\s/.test(source))) throw new Error(`bad emulator source ${JSON.stringify(source)}`);
+
   for (const { instruction, stage, shell } of analysis.instructions) {
+    if (copy && instruction instanceof From && analysis.stages[stage]?.guest) {
+      const { to } = instructionText(text, index, instruction);
+      edits.push({ from: to, to, text: `\nCOPY --from=${opts.emulatorImage} ${source} ${emu}` });
+      continue;
+    }
     if (!(instruction instanceof Run) || !analysis.stages[stage]?.guest) continue;
     const first = instruction.getRange().start.line;
     const { lines, from, to } = instructionText(text, index, instruction);
@@ -125,8 +145,8 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
     }
     const argv = [emu, '-execve', emu, ...commandArgv(parsed.command, shell)];
     const keyword = instruction.getInstruction();
-    const flags = [...parsed.command.flags, mount].join(' ');
-    edits.push({ from, to, text: `${keyword} ${flags} ${execJson(argv)}` });
+    const flags = [...parsed.command.flags, ...(copy ? [] : [mount])].join(' ');
+    edits.push({ from, to, text: [keyword, ...(flags === '' ? [] : [flags]), execJson(argv)].join(' ') });
   }
 
   let out = '';

@@ -1,0 +1,207 @@
+// Running the bundled action the way a runner does: INPUT_* variables (with action.yml's
+// defaults), GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, `node dist/main/index.js`,
+// then `node dist/post/index.js` with the saved state as STATE_* variables.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CACHE_BASE = process.env['ANYARCH_CACHE_DIR'] || path.join(os.homedir(), '.cache', 'anyarch-action');
+/** Kept between runs so that only the first run of a machine compiles QEMU. */
+export const TOOL_CACHE = path.join(CACHE_BASE, 'tool-cache');
+
+export const BASE_ARM64 = 'anyarch-test/base:arm64';
+export const BASE_AMD64 = 'anyarch-test/base:amd64';
+
+/** Input defaults as action.yml declares them. */
+export function actionDefaults(): Map<string, string> {
+  const text = readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
+  const inputs = text.slice(text.indexOf('\ninputs:'), text.indexOf('\noutputs:'));
+  const out = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of inputs.split('\n')) {
+    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line);
+    if (name) current = name[1];
+    const def = /^ {4}default:\s*(.*)$/.exec(line);
+    if (def && current) out.set(current, def[1]!.trim().replace(/^'(.*)'$/, '$1'));
+  }
+  return out;
+}
+
+/** Parse a GITHUB_OUTPUT / GITHUB_STATE file (name<<delimiter blocks, or name=value lines). */
+export function parseCommandFile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delim] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!);
+      out.set(name!, value.join('\n'));
+    } else if (line.includes('=')) {
+      out.set(line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1));
+    }
+  }
+  return out;
+}
+
+export interface StepResult {
+  readonly status: number;
+  readonly log: string;
+  readonly outputs: Map<string, string>;
+  readonly state: Map<string, string>;
+  readonly summary: string;
+}
+
+export interface RunEnv {
+  readonly workspace: string;
+  readonly temp: string;
+  readonly files: string;
+}
+
+/** A fresh git workspace holding `files`, committed, plus runner directories beside it. */
+export function makeWorkspace(files: Record<string, string>): RunEnv {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'anyarch-e2e-'));
+  const workspace = path.join(base, 'workspace');
+  const temp = path.join(base, 'runner-temp');
+  const cmdFiles = path.join(base, 'files');
+  for (const d of [workspace, temp, cmdFiles]) mkdirSync(d, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+    writeFileSync(path.join(workspace, name), content);
+  }
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, stdio: 'pipe' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', 'commit', '-q', '-m', 'fixture');
+  return { workspace, temp, files: cmdFiles };
+}
+
+export function gitStatus(workspace: string): string {
+  return execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: workspace }).toString();
+}
+
+function baseEnv(env: RunEnv): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // No Actions cache service, no inputs or state from the calling environment.
+    if (/^(INPUT_|STATE_|GITHUB_|ACTIONS_|RUNNER_)/.test(k)) continue;
+    e[k] = v;
+  }
+  return {
+    ...e,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: env.workspace,
+    RUNNER_TEMP: env.temp,
+    RUNNER_TOOL_CACHE: TOOL_CACHE,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+  };
+}
+
+function runNode(script: string, env: NodeJS.ProcessEnv, cwd: string): { status: number; log: string } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, script)], { env, cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+  return { status: r.status ?? -1, log: `${r.stdout}${r.stderr}` };
+}
+
+/** Run main then post, as a runner does for one step. */
+export function runAction(
+  env: RunEnv,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): { main: StepResult; post: StepResult } {
+  const step = mkdtempSync(path.join(env.files, 'step-'));
+  const output = path.join(step, 'output');
+  const state = path.join(step, 'state');
+  const summary = path.join(step, 'summary');
+  for (const f of [output, state, summary]) writeFileSync(f, '');
+  const e: NodeJS.ProcessEnv = {
+    ...baseEnv(env),
+    ...extraEnv,
+    GITHUB_OUTPUT: output,
+    GITHUB_STATE: state,
+    GITHUB_STEP_SUMMARY: summary,
+  };
+  const values = actionDefaults();
+  for (const [k, v] of Object.entries(inputs)) values.set(k, v);
+  for (const [k, v] of values) e[`INPUT_${k.toUpperCase()}`] = v;
+
+  const m = runNode('dist/main/index.js', e, env.workspace);
+  const mainResult: StepResult = {
+    status: m.status,
+    log: m.log,
+    outputs: parseCommandFile(readFileSync(output, 'utf8')),
+    state: parseCommandFile(readFileSync(state, 'utf8')),
+    summary: readFileSync(summary, 'utf8'),
+  };
+
+  const postEnv: NodeJS.ProcessEnv = { ...e };
+  for (const [k, v] of mainResult.state) postEnv[`STATE_${k}`] = v;
+  writeFileSync(output, '');
+  const p = runNode('dist/post/index.js', postEnv, env.workspace);
+  const postResult: StepResult = { status: p.status, log: p.log, outputs: new Map(), state: new Map(), summary: '' };
+  return { main: mainResult, post: postResult };
+}
+
+export function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Fail loudly if a binfmt_misc handler could make the tests pass without the emulator. */
+export function assertNoBinfmt(qemuArch: string): void {
+  const entry = `/proc/sys/fs/binfmt_misc/qemu-${qemuArch}`;
+  if (existsSync(entry)) {
+    throw new Error(`${entry} exists: a binfmt_misc handler is registered, so this test would prove nothing`);
+  }
+}
+
+/** Build the guest base images from Debian packages (no registry). */
+export function ensureBaseImages(): void {
+  const script = path.join(ROOT, 'tests', 'images', 'make-base.sh');
+  execFileSync(script, ['arm64', BASE_ARM64], { stdio: 'inherit' });
+  execFileSync(script, ['amd64', BASE_AMD64], { stdio: 'inherit' });
+}
+
+/** Every path in the image's layers (from `docker save`, so nothing a container adds). */
+export function imageFiles(ref: string): string[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-save-'));
+  try {
+    execFileSync('sh', ['-c', 'docker save "$1" | tar -x -C "$2"', 'sh', ref, dir]);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+    const files = new Set<string>();
+    for (const layer of manifest[0]!.Layers) {
+      const list = execFileSync('tar', ['-tf', path.join(dir, layer)], { encoding: 'utf8', maxBuffer: 256 << 20 });
+      for (const f of list.split('\n')) if (f !== '') files.add(f.replace(/^\.\//, ''));
+    }
+    return [...files];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One file's content from the image. */
+export function imageFile(ref: string, file: string): string {
+  const id = docker('create', ref).trim();
+  try {
+    return execFileSync('sh', ['-c', `docker cp ${id}:${file} - | tar -xO`], { encoding: 'utf8' });
+  } finally {
+    docker('rm', id);
+  }
+}
+
+export function cleanupEnv(env: RunEnv): void {
+  rmSync(path.dirname(env.workspace), { recursive: true, force: true });
+}
+
+/** Images the main step recorded for post to remove. */
+export function createdImages(main: StepResult): string[] {
+  return JSON.parse(main.state.get('anyarch-images') ?? '[]') as string[];
+}
+
+export function imageExists(ref: string): boolean {
+  return spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
+}

@@ -1,0 +1,45 @@
+// What the action leaves behind outside the runner's tool cache, and removing it: the post step
+// of the action and the CLI both call this, on success and on failure alike.
+import { promises as fs } from 'node:fs';
+import * as core from '@actions/core';
+import { removeImages } from './docker/engine.js';
+
+export interface Leftovers {
+  readonly images: readonly string[];
+  readonly paths: readonly string[];
+}
+
+export const STATE_IMAGES = 'anyarch-images';
+export const STATE_PATHS = 'anyarch-paths';
+
+/** Parse a JSON list of strings saved in the action's state; anything else is an empty list. */
+export function parseStateList(raw: string): string[] {
+  if (raw.trim() === '') return [];
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Remove everything listed; problems are warnings (cleanup must never fail the job). */
+export async function removeLeftovers(left: Leftovers): Promise<void> {
+  if (left.images.length > 0) {
+    try {
+      const failed = await removeImages(left.images);
+      core.info(`Removed image(s): ${left.images.filter((r) => !failed.includes(r)).join(', ') || 'none'}`);
+      if (failed.length > 0) core.warning(`Could not remove image(s) ${failed.join(', ')}`);
+    } catch (err) {
+      core.warning(`Could not remove images: ${(err as Error).message}`);
+    }
+  }
+  for (const p of left.paths) {
+    try {
+      await fs.rm(p, { recursive: true, force: true });
+      core.info(`Removed ${p}`);
+    } catch (err) {
+      core.warning(`Could not remove ${p}: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// Building the user's image for the guest platform: the emulator image, the rewritten
+// Dockerfile (in a temporary directory, so the workspace stays untouched), `docker buildx build`,
+// and for keep-emulator a second build that puts the emulator into the image.
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as core from '@actions/core';
+import type { Arch } from '../arch.js';
+import { archFromPlatform } from '../arch.js';
+import { mustRun } from '../util/exec.js';
+import { buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from './buildx.js';
+import { rewriteDockerfile } from './dockerfile.js';
+import { buildEmulatorImage } from './emulator-image.js';
+import { inspectImage } from './engine.js';
+import { keepEmulatorDockerfile, keptEmulatorPath } from './keep.js';
+
+/** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
+ * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */
+export const BUILD_MOUNT_DIR = '/dev/.anyarch';
+
+/** What building with the classic builder (no buildx) gives up; printed as a warning. */
+export const CLASSIC_LOSSES =
+  'docker buildx is not available, so the classic builder is used (DOCKER_BUILDKIT=0). It has no ' +
+  'RUN --mount, so the emulator is COPYed into every guest stage and stays in the image at /.anyarch/; ' +
+  'there is no "digest" output, no $BUILDPLATFORM/$TARGETPLATFORM arguments, no BuildKit cache or secrets, ' +
+  'and pushing is a separate docker push. Install the buildx plugin to avoid all this.';
+
+export interface ImageBuildRequest {
+  readonly arch: Arch;
+  readonly hostPlatform: string;
+  readonly buildx: boolean;
+  /** Directory with qemu-<arch.id>; undefined when the guest is the host. */
+  readonly emulatorDir: string | undefined;
+  readonly context: string;
+  readonly file: string;
+  readonly tags: readonly string[];
+  readonly buildArgs: ReadonlyMap<string, string>;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly target: string | undefined;
+  readonly push: boolean;
+  readonly load: boolean;
+  readonly keepEmulator: boolean;
+  /** Scratch directory, removed by the caller. */
+  readonly workDir: string;
+  /** Records an image the action created, for the post step to remove. */
+  readonly track: (ref: string) => void;
+}
+
+export interface ImageBuildResult {
+  readonly platform: string;
+  readonly imageid: string;
+  readonly digest: string;
+  /** RUN instructions rewritten to go through the emulator. */
+  readonly rewritten: number;
+}
+
+export function isHostPlatform(platform: string, hostPlatform: string): boolean {
+  const a = archFromPlatform(platform);
+  return a !== undefined && a === archFromPlatform(hostPlatform);
+}
+
+async function runBuild(spec: ImageBuildSpec, buildx: boolean): Promise<{ imageid: string; digest: string }> {
+  await fs.rm(spec.iidFile, { force: true });
+  await fs.rm(spec.metadataFile, { force: true });
+  if (buildx) {
+    await mustRun('docker', buildxArgv(spec), { echo: true });
+  } else {
+    await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
+    if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo: true });
+  }
+  const imageid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
+  const meta = existsSync(spec.metadataFile) ? parseMetadata(await fs.readFile(spec.metadataFile, 'utf8')) : undefined;
+  return { imageid, digest: meta?.digest ?? '' };
+}
+
+/** Write the Dockerfile to build into `dir`, next to a copy of the user's <name>.dockerignore. */
+async function writeDockerfile(dir: string, userFile: string, text: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const out = path.join(dir, path.basename(userFile));
+  await fs.writeFile(out, text);
+  // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile before <context>/.dockerignore.
+  const ignore = `${userFile}.dockerignore`;
+  if (existsSync(ignore)) await fs.copyFile(ignore, `${out}.dockerignore`);
+  return out;
+}
+
+export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResult> {
+  const platform = req.arch.platform;
+  await fs.mkdir(req.workDir, { recursive: true });
+  const files = (name: string) => ({
+    iidFile: path.join(req.workDir, `${name}.iid`),
+    metadataFile: path.join(req.workDir, `${name}.metadata.json`),
+  });
+  const user: ImageBuildSpec = {
+    platform,
+    file: req.file,
+    context: req.context,
+    tags: req.tags,
+    buildArgs: req.buildArgs,
+    labels: req.labels,
+    target: req.target,
+    push: req.push,
+    load: req.load,
+    ...files('image'),
+  };
+
+  if (req.emulatorDir === undefined) {
+    core.info(`${platform} is the Docker host's platform: building without the emulator`);
+    return { platform, ...(await runBuild(user, req.buildx)), rewritten: 0 };
+  }
+  const t = req.arch.id;
+  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.buildx);
+  req.track(emuImage);
+  core.info(`Emulator image ${emuImage}`);
+
+  if (!req.buildx) core.warning(CLASSIC_LOSSES);
+  const original = await fs.readFile(req.file, 'utf8');
+  const rw = rewriteDockerfile(original, {
+    guestPlatform: platform,
+    hostPlatform: req.hostPlatform,
+    buildArgs: req.buildArgs,
+    emulatorImage: emuImage,
+    ...(req.buildx
+      ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' as const }
+      : { emulatorPath: keptEmulatorPath(t), inject: 'copy' as const }),
+  });
+  core.info(`${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`);
+  const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
+
+  if (!req.keepEmulator) {
+    return { platform, ...(await runBuild({ ...user, file }, req.buildx)), rewritten: rw.rewritten };
+  }
+
+  // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
+  // build FROM it with the emulator added, with the user's tags and outputs.
+  const stageTag = `anyarch-stage:${randomBytes(8).toString('hex')}`;
+  req.track(stageTag);
+  await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.buildx);
+  const stage = await inspectImage(stageTag);
+  const keepDir = path.join(req.workDir, 'keep');
+  await fs.mkdir(keepDir, { recursive: true });
+  const keepFile = path.join(keepDir, 'Dockerfile');
+  await fs.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
+  const wrapped = await runBuild(
+    { ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined },
+    req.buildx,
+  );
+  return { platform, ...wrapped, rewritten: rw.rewritten };
+}

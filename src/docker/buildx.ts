@@ -1,0 +1,68 @@
+// Command lines for `docker buildx build` and the classic builder, and reading what they report.
+// Pure.
+
+export interface ImageBuildSpec {
+  readonly platform: string;
+  /** Dockerfile to build (absolute). */
+  readonly file: string;
+  /** Build context (absolute). */
+  readonly context: string;
+  readonly tags: readonly string[];
+  readonly buildArgs: ReadonlyMap<string, string>;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly target: string | undefined;
+  readonly push: boolean;
+  readonly load: boolean;
+  /** Where the builder writes the image ID. */
+  readonly iidFile: string;
+  /** Where buildx writes its metadata JSON (buildx only). */
+  readonly metadataFile: string;
+}
+
+function common(spec: ImageBuildSpec): string[] {
+  const args = ['--platform', spec.platform, '--file', spec.file, '--iidfile', spec.iidFile];
+  for (const t of spec.tags) args.push('--tag', t);
+  for (const [k, v] of spec.buildArgs) args.push('--build-arg', `${k}=${v}`);
+  for (const [k, v] of spec.labels) args.push('--label', `${k}=${v}`);
+  if (spec.target !== undefined) args.push('--target', spec.target);
+  return args;
+}
+
+/** Arguments of `docker` for a buildx build. */
+export function buildxArgv(spec: ImageBuildSpec): string[] {
+  const args = ['buildx', 'build', ...common(spec), '--metadata-file', spec.metadataFile];
+  if (spec.push) args.push('--push');
+  if (spec.load) args.push('--load');
+  args.push(spec.context);
+  return args;
+}
+
+/** Arguments of `docker` for the classic builder (run with DOCKER_BUILDKIT=0); it always loads. */
+export function classicArgv(spec: ImageBuildSpec): string[] {
+  return ['build', ...common(spec), spec.context];
+}
+
+export interface BuildMetadata {
+  /** Manifest digest (set when pushed), or "". */
+  readonly digest: string;
+  /** Image config digest, or "". */
+  readonly configDigest: string;
+}
+
+/** Read buildx's --metadata-file JSON. */
+export function parseMetadata(text: string): BuildMetadata {
+  let json: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>;
+  } catch {
+    // An empty or partial file means nothing was reported.
+  }
+  const s = (k: string) => (typeof json[k] === 'string' ? (json[k] as string) : '');
+  return { digest: s('containerimage.digest'), configDigest: s('containerimage.config.digest') };
+}
+
+/** Docker's platform string for a `docker version` server os/arch pair ("linux", "amd64"). */
+export function serverPlatform(os: string, arch: string): string {
+  return `${os.trim()}/${arch.trim()}`;
+}

@@ -1,0 +1,180 @@
+// Getting the QEMU source tree the `qemu-source` input names: download or locate the tarball,
+// check its sha256 against the pin, unpack it into a temporary directory. A local source tree is
+// copied, never patched in place.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
+import type { QemuSource } from '../inputs.js';
+import { mustRun } from '../util/exec.js';
+import type { SeriesEntry } from './series.js';
+
+export interface ExpectedHash {
+  /** Lower-case hex, or undefined when nothing pins this source. */
+  readonly sha256: string | undefined;
+  /** Where the expectation comes from, for messages. */
+  readonly from: string;
+}
+
+/** The sha256 a source tarball must have: the `qemu-sha256` pin, else what the series knows. */
+export function expectedSha256(source: QemuSource, entry: SeriesEntry, pin: string | undefined): ExpectedHash {
+  if (pin !== undefined) return { sha256: pin.toLowerCase(), from: 'input "qemu-sha256"' };
+  switch (source.kind) {
+    case 'upstream':
+      return { sha256: entry.upstream.sha256 ?? undefined, from: `patches/series.json (upstream ${entry.version})` };
+    case 'debian':
+      return { sha256: entry.debian.sha256, from: `patches/series.json (Debian ${entry.debian.orig})` };
+    default:
+      return { sha256: undefined, from: 'nothing' };
+  }
+}
+
+/** Throw when `actual` differs from the expectation; names the input to change. */
+export function checkSha256(actual: string, expected: ExpectedHash, what: string): void {
+  if (expected.sha256 === undefined || actual.toLowerCase() === expected.sha256) return;
+  const input = expected.from.startsWith('input') ? expected.from : 'input "qemu-source"';
+  throw new Error(
+    `sha256 mismatch for ${what} (${input}): expected ${expected.sha256} (from ${expected.from}), got ${actual}. ` +
+      'The download is corrupt or not the release it claims to be; set "qemu-sha256" only to a hash you have verified.',
+  );
+}
+
+/** A human description of the source, for logs and the summary. */
+export function describeSource(source: QemuSource, entry: SeriesEntry): string {
+  switch (source.kind) {
+    case 'upstream':
+      return entry.upstream.url;
+    case 'debian':
+      return `Debian ${entry.debian.package} ${entry.debian.version} (${entry.debian.orig})`;
+    case 'url':
+      return source.url;
+    case 'path':
+      return source.path;
+  }
+}
+
+/** QEMU's VERSION file ("10.2.2", "7.2.0", possibly with a trailing newline or "-rcN"). */
+export function parseVersionFile(text: string): string {
+  return text.trim().split(/\s/)[0] ?? '';
+}
+
+export function sourcesCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env['ANYARCH_CACHE_DIR'] || path.join(os.homedir(), '.cache', 'anyarch-action');
+  return path.join(base, 'sources');
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function downloadDebianOrig(entry: SeriesEntry, dir: string): Promise<string> {
+  const cached = path.join(sourcesCacheDir(), entry.debian.orig);
+  if (existsSync(cached)) {
+    core.info(`Using ${cached}`);
+    return cached;
+  }
+  // apt drops privileges to _apt for downloads when it can: let it write here.
+  await fs.chmod(dir, 0o777);
+  core.info(`apt-get source --download-only ${entry.debian.package}=${entry.debian.version}`);
+  try {
+    await mustRun('apt-get', ['source', '--download-only', '-q', `${entry.debian.package}=${entry.debian.version}`], { cwd: dir });
+  } catch (err) {
+    throw new Error(
+      `cannot fetch Debian's QEMU source with apt (it needs "deb-src" lines for a suite that has ` +
+        `${entry.debian.package} ${entry.debian.version}, and "apt-get update"): ${(err as Error).message}`,
+    );
+  }
+  const file = path.join(dir, entry.debian.orig);
+  if (!existsSync(file)) throw new Error(`apt-get source did not produce ${entry.debian.orig}`);
+  return file;
+}
+
+/** Where the tarball is (downloading it into `dir` if needed), or the tree for a local directory. */
+async function locate(source: QemuSource, entry: SeriesEntry, dir: string): Promise<{ file?: string; tree?: string }> {
+  switch (source.kind) {
+    case 'upstream':
+    case 'url': {
+      const url = source.kind === 'url' ? source.url : entry.upstream.url;
+      const name = path.posix.basename(new URL(url).pathname) || 'qemu-source.tar';
+      core.info(`Downloading ${url}`);
+      // downloadTool retries transient failures itself.
+      return { file: await tc.downloadTool(url, path.join(dir, name)) };
+    }
+    case 'debian':
+      return { file: await downloadDebianOrig(entry, dir) };
+    case 'path': {
+      const st = await fs.stat(source.path).catch(() => undefined);
+      if (!st) throw new Error(`Invalid value for input "qemu-source": ${source.path} does not exist`);
+      return st.isDirectory() ? { tree: source.path } : { file: source.path };
+    }
+  }
+}
+
+/** The directory under `root` holding QEMU's configure: `root` itself or its only subdirectory. */
+async function findTop(root: string): Promise<string> {
+  if (existsSync(path.join(root, 'configure'))) return root;
+  const entries = (await fs.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
+  for (const e of entries) {
+    const dir = path.join(root, e.name);
+    if (existsSync(path.join(dir, 'configure')) && existsSync(path.join(dir, 'VERSION'))) return dir;
+  }
+  throw new Error(`no QEMU source tree (a directory with configure and VERSION) in ${root}`);
+}
+
+export interface PreparedSource {
+  /** Top of the unpacked, writable source tree. */
+  readonly dir: string;
+  /** sha256 of the tarball, when the source was one. */
+  readonly sha256: string | undefined;
+  readonly description: string;
+}
+
+/**
+ * Produce a writable QEMU source tree under `workDir` for `entry`, from `source`, checking the
+ * tarball's hash. The tree's VERSION must be the series' release.
+ */
+export async function prepareSource(
+  source: QemuSource,
+  entry: SeriesEntry,
+  pin: string | undefined,
+  workDir: string,
+): Promise<PreparedSource> {
+  const description = describeSource(source, entry);
+  const dl = path.join(workDir, 'download');
+  const unpack = path.join(workDir, 'src');
+  await fs.mkdir(dl, { recursive: true });
+  await fs.mkdir(unpack, { recursive: true });
+  const expected = expectedSha256(source, entry, pin);
+  const where = await locate(source, entry, dl);
+  let sha256: string | undefined;
+  if (where.file !== undefined) {
+    sha256 = await sha256File(where.file);
+    if (expected.sha256 === undefined) {
+      core.warning(
+        `No sha256 is pinned for ${description}; it was not verified (got ${sha256}). ` +
+          'Set the "qemu-sha256" input to pin it.',
+      );
+    }
+    checkSha256(sha256, expected, description);
+    core.info(`sha256 ${sha256}${expected.sha256 ? ' (verified)' : ''}`);
+    await mustRun('tar', ['-xf', where.file, '-C', unpack]);
+  } else if (where.tree !== undefined) {
+    if (pin !== undefined) {
+      throw new Error(`Input "qemu-sha256" applies to a tarball, but "qemu-source" is the directory ${where.tree}`);
+    }
+    await mustRun('cp', ['-a', `${where.tree}/.`, unpack]);
+  }
+  const dir = await findTop(unpack);
+  const version = parseVersionFile(await fs.readFile(path.join(dir, 'VERSION'), 'utf8'));
+  if (version !== entry.version) {
+    throw new Error(
+      `The QEMU source from ${description} is version ${version}, but "qemu-version" resolved to ${entry.version}; ` +
+        'the -execve patch is made for that exact release.',
+    );
+  }
+  return { dir, sha256, description };
+}
