@@ -13,7 +13,21 @@ export type QemuSource =
 
 export type InstallDeps = 'auto' | 'never';
 
-export interface Inputs {
+/** What the user's image build is given, as the inputs name it. */
+export interface ImageOptions {
+  /** Absolute (inside the workspace, for inputs). */
+  readonly context: string;
+  /** Absolute (inside the workspace, for inputs). */
+  readonly file: string;
+  readonly tags: readonly string[];
+  readonly buildArgs: ReadonlyMap<string, string>;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly target: string | undefined;
+  readonly push: boolean;
+  readonly load: boolean;
+}
+
+export interface Inputs extends ImageOptions {
   readonly arches: readonly Arch[];
   /** Unresolved spec; see resolveQemuVersion. */
   readonly qemuVersion: string;
@@ -23,16 +37,6 @@ export interface Inputs {
   readonly cache: boolean;
   readonly installDeps: InstallDeps;
   readonly build: boolean;
-  /** Absolute, inside the workspace. */
-  readonly context: string;
-  /** Absolute, inside the workspace. */
-  readonly file: string;
-  readonly tags: readonly string[];
-  readonly buildArgs: ReadonlyMap<string, string>;
-  readonly labels: ReadonlyMap<string, string>;
-  readonly target: string | undefined;
-  readonly push: boolean;
-  readonly load: boolean;
   readonly keepEmulator: boolean;
   readonly run: string | undefined;
 }

@@ -45804,8 +45804,6 @@ __webpack_async_result__();
 /* harmony export */   jR: () => (/* binding */ parseMetadata),
 /* harmony export */   zJ: () => (/* binding */ serverPlatform)
 /* harmony export */ });
-// Command lines for `docker buildx build` and the classic builder, and reading what they report.
-// Pure.
 function common(spec) {
     const args = ['--platform', spec.platform, '--file', spec.file, '--iidfile', spec.iidFile];
     for (const t of spec.tags)

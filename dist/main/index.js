@@ -49004,8 +49004,6 @@ async function haveCommand(cmd) {
 }
 
 ;// CONCATENATED MODULE: ./src/docker/buildx.ts
-// Command lines for `docker buildx build` and the classic builder, and reading what they report.
-// Pure.
 function common(spec) {
     const args = ['--platform', spec.platform, '--file', spec.file, '--iidfile', spec.iidFile];
     for (const t of spec.tags)

@@ -6,6 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { Arch } from '../arch.js';
+import type { ImageOptions } from '../inputs.js';
 import { archFromPlatform } from '../arch.js';
 import { mustRun } from '../util/exec.js';
 import { buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from './buildx.js';
@@ -25,20 +26,12 @@ export const CLASSIC_LOSSES =
   'there is no "digest" output, no $BUILDPLATFORM/$TARGETPLATFORM arguments, no BuildKit cache or secrets, ' +
   'and pushing is a separate docker push. Install the buildx plugin to avoid all this.';
 
-export interface ImageBuildRequest {
+export interface ImageBuildRequest extends ImageOptions {
   readonly arch: Arch;
   readonly hostPlatform: string;
   readonly buildx: boolean;
   /** Directory with qemu-<arch.id>; undefined when the guest is the host. */
   readonly emulatorDir: string | undefined;
-  readonly context: string;
-  readonly file: string;
-  readonly tags: readonly string[];
-  readonly buildArgs: ReadonlyMap<string, string>;
-  readonly labels: ReadonlyMap<string, string>;
-  readonly target: string | undefined;
-  readonly push: boolean;
-  readonly load: boolean;
   readonly keepEmulator: boolean;
   /** Scratch directory, removed by the caller. */
   readonly workDir: string;

@@ -1,18 +1,9 @@
 // Command lines for `docker buildx build` and the classic builder, and reading what they report.
 // Pure.
+import type { ImageOptions } from '../inputs.js';
 
-export interface ImageBuildSpec {
+export interface ImageBuildSpec extends ImageOptions {
   readonly platform: string;
-  /** Dockerfile to build (absolute). */
-  readonly file: string;
-  /** Build context (absolute). */
-  readonly context: string;
-  readonly tags: readonly string[];
-  readonly buildArgs: ReadonlyMap<string, string>;
-  readonly labels: ReadonlyMap<string, string>;
-  readonly target: string | undefined;
-  readonly push: boolean;
-  readonly load: boolean;
   /** Where the builder writes the image ID. */
   readonly iidFile: string;
   /** Where buildx writes its metadata JSON (buildx only). */
