@@ -16,8 +16,8 @@ export const BASE_ARM64 = 'anyarch-test/base:arm64';
 export const BASE_AMD64 = 'anyarch-test/base:amd64';
 
 /** Input defaults as action.yml declares them. */
-export function actionDefaults(): Map<string, string> {
-  const text = readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
+export function actionDefaults(actionRoot: string = ROOT): Map<string, string> {
+  const text = readFileSync(path.join(actionRoot, 'action.yml'), 'utf8');
   const inputs = text.slice(text.indexOf('\ninputs:'), text.indexOf('\noutputs:'));
   const out = new Map<string, string>();
   let current: string | undefined;
@@ -103,16 +103,17 @@ function baseEnv(env: RunEnv): NodeJS.ProcessEnv {
   };
 }
 
-function runNode(script: string, env: NodeJS.ProcessEnv, cwd: string): { status: number; log: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, script)], { env, cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+function runNode(root: string, script: string, env: NodeJS.ProcessEnv, cwd: string): { status: number; log: string } {
+  const r = spawnSync(process.execPath, [path.join(root, script)], { env, cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
   return { status: r.status ?? -1, log: `${r.stdout}${r.stderr}` };
 }
 
-/** Run main then post, as a runner does for one step. */
+/** Run main then post, as a runner does for one step; `actionRoot` is where the action is checked out. */
 export function runAction(
   env: RunEnv,
   inputs: Record<string, string>,
   extraEnv: Record<string, string> = {},
+  actionRoot: string = ROOT,
 ): { main: StepResult; post: StepResult } {
   const step = mkdtempSync(path.join(env.files, 'step-'));
   const output = path.join(step, 'output');
@@ -126,11 +127,11 @@ export function runAction(
     GITHUB_STATE: state,
     GITHUB_STEP_SUMMARY: summary,
   };
-  const values = actionDefaults();
+  const values = actionDefaults(actionRoot);
   for (const [k, v] of Object.entries(inputs)) values.set(k, v);
   for (const [k, v] of values) e[`INPUT_${k.toUpperCase()}`] = v;
 
-  const m = runNode('dist/main/index.js', e, env.workspace);
+  const m = runNode(actionRoot, 'dist/main/index.js', e, env.workspace);
   const mainResult: StepResult = {
     status: m.status,
     log: m.log,
@@ -142,7 +143,7 @@ export function runAction(
   const postEnv: NodeJS.ProcessEnv = { ...e };
   for (const [k, v] of mainResult.state) postEnv[`STATE_${k}`] = v;
   writeFileSync(output, '');
-  const p = runNode('dist/post/index.js', postEnv, env.workspace);
+  const p = runNode(actionRoot, 'dist/post/index.js', postEnv, env.workspace);
   const postResult: StepResult = { status: p.status, log: p.log, outputs: new Map(), state: new Map(), summary: '' };
   return { main: mainResult, post: postResult };
 }
