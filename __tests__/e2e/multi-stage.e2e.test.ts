@@ -99,4 +99,25 @@ describe('multi-stage build for aarch64', () => {
     for (const ref of created) expect(imageExists(ref)).toBe(false);
     expect(readdirSync(env.temp)).toEqual([]);
   });
+
+  // A workflow step with nothing but `arch: aarch64`: the default source (upstream) is not
+  // reachable here, so this run must be served by the emulator the first run cached.
+  test('a second run with only arch set takes the emulator from the tool cache and builds the same', () => {
+    const again = runAction(env, { arch: 'aarch64' });
+    const id = again.main.outputs.get('imageid');
+    try {
+      if (again.main.status !== 0) throw new Error(again.main.log.slice(-6000));
+      expect(again.post.status).toBe(0);
+      expect(again.main.outputs.get('cache-hit')).toBe('tool-cache');
+      expect(again.main.outputs.get('qemu-version')).toBe(result.main.outputs.get('qemu-version'));
+      expect(again.main.log).not.toMatch(/Configuring|Compiling on/);
+      expect(docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', id!).trim()).toBe('linux/arm64');
+      expect(imageFile(id!, '/child').trim()).toBe('child-aarch64');
+      expect(imageFile(id!, '/shebang').trim()).toBe('shebang-aarch64');
+      expect(imageFile(id!, '/build-arch').trim()).toBe('x86_64');
+      expect(gitStatus(env.workspace)).toBe(before);
+    } finally {
+      if (id && id !== result.main.outputs.get('imageid')) docker('image', 'rm', '--force', id);
+    }
+  });
 });
