@@ -62,7 +62,7 @@ need=()
 for p in docker.io ninja-build pkg-config libglib2.0-dev python3-venv python3-pycotap \
          device-tree-compiler gcc make git xz-utils bzip2 ca-certificates curl debootstrap \
          gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross \
-         dpkg-dev file; do
+         dpkg-dev file docker-registry; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
