@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBaseImages, gitStatus, imageFile, makeWorkspace, runAction,
-  type RunEnv,
+  type RunEnv, LOCAL_QEMU,
 } from './harness.js';
 
 const DOCKERFILE = `FROM ${BASE_ARM64}
@@ -21,7 +21,7 @@ describe('classic builder fallback', () => {
     ensureBaseImages();
     env = makeWorkspace({ Dockerfile: DOCKERFILE });
     before = gitStatus(env.workspace);
-    result = runAction(env, { arch: 'aarch64', 'qemu-source': 'debian', 'qemu-version': '10.2' }, { ANYARCH_BUILDER: 'classic' });
+    result = runAction(env, { arch: 'aarch64', ...LOCAL_QEMU }, { ANYARCH_BUILDER: 'classic' });
   });
   afterAll(() => {
     const id = result?.main.outputs.get('imageid');

@@ -2,11 +2,12 @@
 // defaults), GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, `node dist/main/index.js`,
 // then `node dist/post/index.js` with the saved state as STATE_* variables.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from '@jest/globals';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CACHE_BASE = process.env['ANYARCH_CACHE_DIR'] || path.join(os.homedir(), '.cache', 'anyarch-action');
@@ -14,6 +15,8 @@ export const CACHE_BASE = process.env['ANYARCH_CACHE_DIR'] || path.join(os.homed
 export const TOOL_CACHE = path.join(CACHE_BASE, 'tool-cache');
 
 export const BASE_ARM64 = 'anyarch-test/base:arm64';
+/** The QEMU the image-building tests ask for: Debian's source, the only one reachable here. */
+export const LOCAL_QEMU = { 'qemu-source': 'debian', 'qemu-version': '10.2' } as const;
 export const BASE_AMD64 = 'anyarch-test/base:amd64';
 
 /** Input defaults as action.yml declares them. */
@@ -294,4 +297,14 @@ export async function startRegistry(): Promise<Registry> {
   }
   cleanupDir();
   throw new Error(`docker-registry did not start: ${lastError.slice(-3000)}`);
+}
+
+/** After main and post: the workspace as it was, every image the action made removed (the
+ * emulator image among them), and nothing left in the runner's temp dir. */
+export function expectPostCleaned(env: RunEnv, before: string, main: StepResult): void {
+  expect(gitStatus(env.workspace)).toBe(before);
+  const created = createdImages(main);
+  expect(created.some((r) => r.startsWith('anyarch-emu:'))).toBe(true);
+  for (const ref of created) expect(imageExists(ref)).toBe(false);
+  expect(readdirSync(env.temp)).toEqual([]);
 }
