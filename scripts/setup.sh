@@ -16,15 +16,11 @@ fi
 
 # --- apt sources -----------------------------------------------------------
 # Reuse the archive URI and key that apt already trusts for Debian's main archive.
+uris=$("$here/debian-mirror.sh")
 sources=/etc/apt/sources.list.d/debian.sources
-if [ -f "$sources" ]; then
-  uris=$(awk '/^URIs:/{print $2; exit}' "$sources")
-  keyring=$(awk '/^Signed-By:/{print $2; exit}' "$sources")
-else
-  uris=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' /etc/apt/sources.list)
-  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-fi
-uris=${uris:-http://deb.debian.org/debian}
+keyring=""
+[ -f "$sources" ] && keyring=$(awk '/^Signed-By:/{print $2; exit}' "$sources")
+keyring=${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
 
 changed=0
 write_if_different() { # file content
