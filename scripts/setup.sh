@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time machine set-up for developing and testing anyarch-action on Debian/Ubuntu (as root):
-# Docker daemon + buildx, QEMU build dependencies, cross compilers for guest test programs,
+# Docker daemon + buildx, QEMU build dependencies, cross compilers for guest test programs
+# (aarch64, arm, i386, ppc64le, s390x, riscv64, mips64el), foreign dpkg architectures,
 # Debian source lines, and the QEMU source tarballs of every supported series.
 # Idempotent: a second run only checks and starts what is missing.
 set -euo pipefail
@@ -41,7 +42,9 @@ write_if_different /etc/apt/preferences.d/anyarch-trixie "Package: *
 Pin: release n=trixie
 Pin-Priority: 100"
 
-for a in arm64 armhf; do
+# Guest architectures whose busybox-static and libc6 the guest suite and the image tests unpack.
+# Debian bookworm has no riscv64 port: its packages come from the trixie lines above only.
+for a in arm64 armhf i386 ppc64el s390x riscv64 mips64el; do
   if ! dpkg --print-foreign-architectures | grep -qx "$a"; then dpkg --add-architecture "$a"; changed=1; fi
 done
 
@@ -58,6 +61,9 @@ need=()
 for p in docker.io ninja-build pkg-config libglib2.0-dev python3-venv python3-pycotap \
          device-tree-compiler gcc make git xz-utils bzip2 ca-certificates curl debootstrap \
          gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross \
+         gcc-i686-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu gcc-riscv64-linux-gnu \
+         gcc-mips64el-linux-gnuabi64 libc6-dev-i386-cross libc6-dev-ppc64el-cross \
+         libc6-dev-s390x-cross libc6-dev-riscv64-cross libc6-dev-mips64el-cross \
          dpkg-dev file docker-registry; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done

@@ -3,9 +3,10 @@
 #
 #   make-root.sh ARCH OUTDIR
 #
-# ARCH is a Debian architecture: arm64 or armhf (guest roots for qemu-aarch64 / qemu-arm), or
-# amd64 (a root for the host itself, used by `run.sh --native` to check the suite's expectations
-# against the running kernel).
+# ARCH is a Debian architecture: arm64, armhf, i386, ppc64el, s390x, riscv64 or mips64el (guest
+# roots for qemu-aarch64, qemu-arm, qemu-i386, qemu-ppc64le, qemu-s390x, qemu-riscv64,
+# qemu-mips64el), or amd64 (a root for the host itself, used by `run.sh --native` to check the
+# suite's expectations against the running kernel).
 #
 # The root holds Debian's busybox-static and libc6 for ARCH, busybox applet symlinks, the test
 # programs from src/ (cross-compiled, static and dynamic), one static x86-64 host program, and
@@ -15,29 +16,41 @@
 # where KEY hashes every input (this script, src/, package versions, compiler versions), so a
 # second run with the same inputs only copies.
 #
-# Needs: apt-get with package lists for ARCH (dpkg --add-architecture ARCH && apt-get update),
-# dpkg-deb, gcc, aarch64-linux-gnu-gcc and arm-linux-gnueabihf-gcc with their libc6-dev-*-cross.
+# Needs: apt-get with package lists for ARCH (dpkg --add-architecture ARCH && apt-get update;
+# riscv64 packages come from trixie, as Debian bookworm has no riscv64 port), dpkg-deb, gcc, the
+# cross compiler for ARCH with its libc6-dev-ARCH-cross, and aarch64-linux-gnu-gcc (for the
+# "third architecture" program; arm-linux-gnueabihf-gcc when ARCH is arm64). scripts/setup.sh
+# installs all of them.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { printf 'make-root.sh: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 2 ] || die "usage: make-root.sh ARCH OUTDIR   (ARCH: arm64 | armhf | amd64)"
+archs="arm64 | armhf | i386 | ppc64el | s390x | riscv64 | mips64el | amd64"
+[ $# -eq 2 ] || die "usage: make-root.sh ARCH OUTDIR   (ARCH: $archs)"
 arch=$1
 out=$2
 
+# cc builds the guest programs; other_cc one program for an architecture that is neither the
+# guest's nor the host's (no binfmt_misc handler may exist for it either).
 host_cc=gcc
+other_cc=aarch64-linux-gnu-gcc
 case "$arch" in
-  arm64) cc=aarch64-linux-gnu-gcc;   other_cc=arm-linux-gnueabihf-gcc ;;
-  armhf) cc=arm-linux-gnueabihf-gcc; other_cc=aarch64-linux-gnu-gcc ;;
-  amd64) cc=gcc;                     other_cc=aarch64-linux-gnu-gcc ;;
-  *) die "unsupported ARCH '$arch' (use arm64, armhf or amd64)" ;;
+  arm64)    cc=aarch64-linux-gnu-gcc; other_cc=arm-linux-gnueabihf-gcc ;;
+  armhf)    cc=arm-linux-gnueabihf-gcc ;;
+  i386)     cc=i686-linux-gnu-gcc ;;
+  ppc64el)  cc=powerpc64le-linux-gnu-gcc ;;
+  s390x)    cc=s390x-linux-gnu-gcc ;;
+  riscv64)  cc=riscv64-linux-gnu-gcc ;;
+  mips64el) cc=mips64el-linux-gnuabi64-gcc ;;
+  amd64)    cc=gcc ;;
+  *) die "unsupported ARCH '$arch' (use $archs)" ;;
 esac
 [ "$(uname -m)" = x86_64 ] || die "the host must be x86-64 (the suite runs one static x86-64 program in the guest)"
 
 for tool in apt-get apt-cache dpkg dpkg-deb sha256sum "$host_cc" "$cc" "$other_cc"; do
   command -v "$tool" >/dev/null 2>&1 ||
-    die "'$tool' not found (scripts/setup.sh installs the cross compilers: gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross)"
+    die "'$tool' not found (scripts/setup.sh installs the cross compilers, gcc-<triplet> and libc6-dev-<arch>-cross)"
 done
 
 if [ "$arch" != "$(dpkg --print-architecture)" ] &&
@@ -97,9 +110,12 @@ make_fixtures() { # root
   put "$t/plain" 755 'echo "plain: $0 $*"\n'
   put "$t/emptyfile" 755 ''
   put "$t/elfmagic" 755 '\177ELF'
-  # ELF64 header for RISC-V (e_machine 243), nothing else: no binfmt handler and not the host's.
-  put "$t/riscv" 755 '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\363\000\001\000\000\000'
-  head -c 64 /dev/zero >>"$t/riscv"
+  # An ELF64 header and nothing else, for an arch with no binfmt handler that is not the host's:
+  # RISC-V (e_machine 243), or LoongArch (258) when RISC-V is the guest.
+  local machine='\363\000'
+  [ "$arch" != riscv64 ] || machine='\002\001'
+  put "$t/thirdhdr" 755 '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000'"$machine"'\001\000\000\000'
+  head -c 64 /dev/zero >>"$t/thirdhdr"
 
   # Permission and lookup errors.
   cp "$t/probe" "$t/noexec" && chmod 644 "$t/noexec"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Guest test suite for QEMU linux-user's -execve option.
 #
-#   run.sh --emulator DIR [--arch aarch64|arm]... [--keep] [--timeout SEC] [PATTERN...]
+#   run.sh --emulator DIR [--arch A]... [--arches A,B,...] [--keep] [--timeout SEC] [PATTERN...]
 #   run.sh --native [--keep] [PATTERN...]
 #   run.sh --list [--arch ...] [--native] [PATTERN...]
 #
-# --emulator DIR  directory holding static host builds qemu-aarch64 and/or qemu-arm
+# Architectures (QEMU's names): aarch64 arm i386 ppc64le s390x riscv64 mips64el.
+# --emulator DIR  directory holding static host builds qemu-A of any of them
 # --arch A        run only architecture A (repeatable); default: every qemu-A found in DIR
+# --arches LIST   the same for a comma-separated list
 # --native        run the cases on the host kernel itself, without an emulator (an amd64 root),
 #                 to check the suite's expectations about the kernel; emulator-only cases skip
 # --list          print the case names and exit
@@ -40,6 +42,8 @@ while [ $# -gt 0 ]; do
     --emulator=*) emu_dir=${1#*=}; shift ;;
     --arch) [ $# -ge 2 ] || die "--arch needs a value"; arches+=("$2"); shift 2 ;;
     --arch=*) arches+=("${1#*=}"); shift ;;
+    --arches) [ $# -ge 2 ] || die "--arches needs a list"; IFS=, read -r -a more <<<"$2"; arches+=("${more[@]}"); shift 2 ;;
+    --arches=*) IFS=, read -r -a more <<<"${1#*=}"; arches+=("${more[@]}"); shift ;;
     --native) native=1; shift ;;
     --list) list=1; shift ;;
     --keep) keep=1; shift ;;
@@ -51,10 +55,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+all_arches=(aarch64 arm i386 ppc64le s390x riscv64 mips64el)
 debian_arch() {
   case "$1" in
     aarch64) echo arm64 ;;
     arm) echo armhf ;;
+    i386) echo i386 ;;
+    ppc64le) echo ppc64el ;;
+    s390x) echo s390x ;;
+    riscv64) echo riscv64 ;;
+    mips64el) echo mips64el ;;
     x86_64) echo amd64 ;;
     *) return 1 ;;
   esac
@@ -65,15 +75,16 @@ if [ "$native" = 1 ]; then
   arches=(x86_64)
 elif [ ${#arches[@]} -eq 0 ]; then
   if [ "$list" = 1 ] && [ -z "$emu_dir" ]; then
-    arches=(aarch64 arm)
+    arches=("${all_arches[@]}")
   else
     [ -n "$emu_dir" ] || die "--emulator DIR is required (or --native)"
-    for a in aarch64 arm; do [ -f "$emu_dir/qemu-$a" ] && arches+=("$a"); done
-    [ ${#arches[@]} -gt 0 ] || die "no qemu-aarch64 or qemu-arm in $emu_dir"
+    for a in "${all_arches[@]}"; do [ -f "$emu_dir/qemu-$a" ] && arches+=("$a"); done
+    [ ${#arches[@]} -gt 0 ] || die "no qemu-A in $emu_dir (A: ${all_arches[*]})"
   fi
 fi
+[ ${#arches[@]} -gt 0 ] || die "empty --arches list"
 for a in "${arches[@]}"; do
-  debian_arch "$a" >/dev/null || die "unsupported arch $a (aarch64, arm)"
+  debian_arch "$a" >/dev/null || die "unsupported arch '$a' (${all_arches[*]})"
   if [ "$a" = x86_64 ] && [ "$native" = 0 ]; then die "x86_64 is the host: use --native"; fi
 done
 
@@ -307,6 +318,7 @@ if [ "$list" = 1 ]; then
   LISTING=1
   for ARCH in "${arches[@]}"; do
     NATIVE=$native
+    GUEST_NATIVE=0
     Q=/usr/local/bin/qemu-$ARCH
     set_arch_vars
     define_cases
@@ -391,11 +403,19 @@ for ARCH in "${arches[@]}"; do
     FAILED=$((FAILED + 1))
     continue
   fi
+  GUEST_NATIVE=0
   if [ "$NATIVE" = 0 ]; then
     check_binfmt "$ARCH" "$ROOT/t/probe"
     Q=/usr/local/bin/qemu-$ARCH
     cp "$emu_dir/qemu-$ARCH" "$ROOT$Q"
     chmod 755 "$ROOT$Q"
+    # Can the host kernel run guest programs itself (i386 on a kernel with IA-32 emulation)?
+    # Without the option they then run natively instead of failing (the control cases).
+    if timeout 20 env -i "$CHROOT" "$ROOT" /t/probe </dev/null >/dev/null 2>&1; then
+      # shellcheck disable=SC2034 # read by cases.sh
+      GUEST_NATIVE=1
+      echo "note: the host kernel runs $ARCH programs itself"
+    fi
   else
     Q=
   fi

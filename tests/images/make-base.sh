@@ -4,7 +4,9 @@
 #
 #   make-base.sh ARCH TAG
 #
-# ARCH is a Debian architecture (arm64, armhf, ...; dpkg must know it: dpkg --add-architecture).
+# ARCH is a Debian architecture (arm64, armhf, i386, ppc64el, s390x, riscv64, mips64el, amd64;
+# dpkg must know it: dpkg --add-architecture; riscv64 comes from trixie, scripts/setup.sh adds
+# all of them).
 # The image holds busybox-static and libc6 of ARCH, with a symlink per busybox applet in
 # /bin, so /bin/sh, ls, uname, ... exist. It is built FROM scratch with
 # `docker buildx build --platform <p> --load`, so the image's config names the guest platform
@@ -44,6 +46,10 @@ chmod 755 "$work"; chmod 777 "$work/debs"
 for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
 
 root=$work/root
+# Packages from a merged-/usr release (trixie's, the only riscv64 ones) ship below /usr only.
+for d in bin sbin lib lib64; do
+  if [ ! -e "$root/$d" ] && [ -d "$root/usr/$d" ]; then ln -s "usr/$d" "$root/$d"; fi
+done
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/tmp" "$root/etc" "$root/root"
 chmod 1777 "$root/tmp"
 [ -x "$root/bin/busybox" ] || die "busybox-static:$arch has no /bin/busybox"

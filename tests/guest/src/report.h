@@ -8,6 +8,16 @@
 #define PROBE_ARCH "arm"
 #elif defined(__x86_64__)
 #define PROBE_ARCH "x86_64"
+#elif defined(__i386__)
+#define PROBE_ARCH "i386"
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+#define PROBE_ARCH "ppc64le"
+#elif defined(__s390x__)
+#define PROBE_ARCH "s390x"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define PROBE_ARCH "riscv64"
+#elif defined(__mips64) && defined(__MIPSEL__)
+#define PROBE_ARCH "mips64el"
 #else
 #define PROBE_ARCH "unknown"
 #endif

@@ -29,7 +29,8 @@
  * Report commands:
  *   probe            same report as the probe program (arch, argv, exe, env)
  *   argsum           "argc=N bytes=M" (M = total length of all argv strings)
- *   hwcap            a few AT_HWCAP/AT_HWCAP2 bits that depend on the emulated CPU model
+ *   hwcap            a few AT_HWCAP/AT_HWCAP2 bits (CPUID bits on i386) that depend on the
+ *                    emulated CPU model
  *   mmap ADDR LEN    try a MAP_FIXED_NOREPLACE mapping of LEN bytes at ADDR
  *   sigstate         blocked, pending and ignored signals among a fixed set
  *   fds FD...        "FD=open" or "FD=closed" for each numeric argument
@@ -54,6 +55,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "report.h"
 
@@ -289,6 +293,29 @@ static int cmd_hwcap(void)
 #elif defined(__arm__)
     printf("idiva=%d lpae=%d aes=%d\n", !!(hw & (1UL << 17)), !!(hw & (1UL << 20)),
            !!(hw2 & (1UL << 0)));
+#elif defined(__i386__)
+    /* glibc's AT_HWCAP is its own on x86: ask CPUID.1:EDX, which the kernel's AT_HWCAP is. */
+    unsigned int eax, ebx, ecx, edx = 0;
+    (void)hw;
+    (void)hw2;
+    __get_cpuid(1, &eax, &ebx, &ecx, &edx);
+    printf("cmov=%d sse=%d sse2=%d\n", !!(edx & (1U << 15)), !!(edx & (1U << 25)),
+           !!(edx & (1U << 26)));
+#elif defined(__powerpc64__)
+    (void)hw;
+    printf("arch_2_07=%d arch_3_00=%d arch_3_1=%d\n", !!(hw2 & 0x80000000UL),
+           !!(hw2 & 0x00800000UL), !!(hw2 & 0x00040000UL));
+#elif defined(__s390x__)
+    (void)hw2;
+    printf("eimm=%d vx=%d\n", !!(hw & (1UL << 5)), !!(hw & (1UL << 11)));
+#elif defined(__riscv)
+    /* One bit per single-letter ISA extension, bit 0 for 'a'. */
+    (void)hw2;
+    printf("c=%d v=%d\n", !!(hw & (1UL << ('c' - 'a'))), !!(hw & (1UL << ('v' - 'a'))));
+#elif defined(__mips__)
+    (void)hw2;
+    printf("r6=%d msa=%d loongson_mmi=%d\n", !!(hw & (1UL << 0)), !!(hw & (1UL << 1)),
+           !!(hw & (1UL << 11)));
 #else
     (void)hw;
     (void)hw2;
