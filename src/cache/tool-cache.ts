@@ -1,6 +1,17 @@
 // The runner's tool cache (RUNNER_TOOL_CACHE) as the first place a built emulator is looked for.
+//
+// Entries use @actions/tool-cache's layout (<root>/<tool>/<version>/<arch>, finished when the
+// sibling <arch>.complete exists), so tc.find finds them. They are not written with
+// tc.cacheDir, though: it deletes the entry and copies into it in place, so two runs saving the
+// same emulator at once delete each other's files, and one killed mid-copy leaves a partial
+// directory. Here an entry is copied into a private staging directory beside it, then, holding a
+// lock for a few milliseconds, renamed into place whole, and only then marked complete.
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
+import semver from 'semver';
 import type { EmulatorCacheNames } from './key.js';
 
 /** The cached emulator directory, or undefined. Never throws: a broken cache is a miss. */
@@ -14,12 +25,140 @@ export function findInToolCache(names: EmulatorCacheNames): string | undefined {
   }
 }
 
-/** Copy `dir` into the tool cache; returns the cached directory, or `dir` itself on failure. */
-export async function saveToToolCache(dir: string, names: EmulatorCacheNames): Promise<string> {
+/** Where tc.find looks for `names` under the tool cache `root`. */
+export function toolCachePath(names: EmulatorCacheNames, root: string): string {
+  return path.join(root, names.toolName, semver.clean(names.toolVersion) || names.toolVersion, names.toolArch);
+}
+
+// Staging and discarded directories beside an entry: "<arch>.tmp-<pid>-<hex>", "<arch>.old-…".
+const SCRATCH = /\.(tmp|old)-\d+-[0-9a-f]+$/;
+/** Scratch directories older than this were left by a run that was killed. */
+const STALE_MS = 10 * 60 * 1000;
+/** A lock is held for a rename and a marker write; one this old was left by a killed run. */
+const STALE_LOCK_MS = 30 * 1000;
+const LOCK_TIMEOUT_MS = 2 * 60 * 1000;
+
+/**
+ * Run `fn` holding the entry's lock, "<dest>.lock" (a directory: mkdir is atomic). Every change to
+ * an entry and its marker happens under it, so no run sees another's half-made change.
+ */
+async function withEntryLock<T>(dest: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dest}.lock`;
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await fs.mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const st = await fs.stat(lock).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) {
+        await fs.rmdir(lock).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${lock} has been held for over ${LOCK_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    }
+  }
   try {
-    return await tc.cacheDir(dir, names.toolName, names.toolVersion, names.toolArch);
+    return await fn();
+  } finally {
+    await fs.rmdir(lock).catch(() => undefined);
+  }
+}
+
+function scratchName(dest: string, kind: 'tmp' | 'old'): string {
+  return `${dest}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Copy a flat or nested directory, keeping file modes. */
+async function copyTree(from: string, to: string): Promise<void> {
+  await fs.mkdir(to, { recursive: true });
+  for (const e of await fs.readdir(from, { withFileTypes: true })) {
+    const s = path.join(from, e.name);
+    const d = path.join(to, e.name);
+    if (e.isDirectory()) await copyTree(s, d);
+    else if (e.isSymbolicLink()) await fs.symlink(await fs.readlink(s), d);
+    else {
+      await fs.copyFile(s, d);
+      await fs.chmod(d, (await fs.stat(s)).mode & 0o7777);
+    }
+  }
+}
+
+/** Remove scratch directories of `dest` that killed runs left behind. */
+async function removeStaleScratch(dest: string): Promise<void> {
+  const parent = path.dirname(dest);
+  const base = path.basename(dest);
+  const entries = await fs.readdir(parent).catch(() => [] as string[]);
+  for (const name of entries) {
+    if (!name.startsWith(`${base}.`) || !SCRATCH.test(name)) continue;
+    const p = path.join(parent, name);
+    const st = await fs.stat(p).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_MS) await fs.rm(p, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Move a directory aside (atomically) and delete it; nothing if it is not there. */
+async function removeDir(dir: string): Promise<void> {
+  const aside = scratchName(dir, 'old');
+  try {
+    await fs.rename(dir, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  await fs.rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Copy `dir` into the tool cache; returns the cached directory, or `dir` itself on failure.
+ * Safe against other runs saving the same entry at the same time (one complete copy wins, all
+ * of them return it) and against being killed (no marker until the entry is whole).
+ */
+export async function saveToToolCache(dir: string, names: EmulatorCacheNames): Promise<string> {
+  const root = process.env['RUNNER_TOOL_CACHE'];
+  if (!root) {
+    core.warning('Could not store the emulator in the tool cache: RUNNER_TOOL_CACHE is not set');
+    return dir;
+  }
+  const dest = toolCachePath(names, root);
+  const marker = `${dest}.complete`;
+  const staging = scratchName(dest, 'tmp');
+  try {
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await removeStaleScratch(dest);
+    await copyTree(dir, staging);
+    const stored = await withEntryLock(dest, async () => {
+      if (existsSync(marker) && existsSync(dest)) return false;
+      // Without its marker an entry is what a killed run left, complete or not: replace it.
+      await fs.rm(marker, { force: true });
+      await removeDir(dest);
+      await fs.rename(staging, dest);
+      await fs.writeFile(marker, '');
+      return true;
+    });
+    if (!stored) {
+      // Another run stored it first; its copy is as good as ours.
+      core.info(`The tool cache already holds ${dest}`);
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+    return dest;
   } catch (err) {
     core.warning(`Could not store the emulator in the tool cache: ${(err as Error).message}`);
+    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     return dir;
+  }
+}
+
+/** Remove a tool-cache entry: first its marker, so that it never looks complete while going. */
+export async function removeFromToolCache(dir: string): Promise<void> {
+  try {
+    await withEntryLock(dir, async () => {
+      await fs.rm(`${dir}.complete`, { force: true });
+      await removeDir(dir);
+    });
+  } catch (err) {
+    core.warning(`Could not remove ${dir} from the tool cache: ${(err as Error).message}`);
   }
 }

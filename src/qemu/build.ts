@@ -25,12 +25,38 @@ export interface BuildResult {
   readonly seconds: number;
 }
 
-async function applyPatch(srcDir: string, patchFile: string): Promise<void> {
-  const r = await runCommand('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '--forward', '-d', srcDir, '-i', patchFile]);
+/** The files and hunks GNU patch reports as not applied, from its output. */
+export function patchFailures(output: string): string[] {
+  const out: string[] = [];
+  let file = '';
+  let missing = false;
+  for (const line of output.split('\n')) {
+    const f = /^(?:checking|patching) file '?(.+?)'?$/.exec(line) ?? /^The next patch would create the file (.+),$/.exec(line);
+    if (f) file = f[1] ?? '';
+    if (/^can't find file to patch/.test(line)) missing = true;
+    const header = /^\|(?:---|\+\+\+) [ab]\/(.+?)(?:\t.*)?$/.exec(line);
+    if (missing && header) {
+      out.push(`${header[1]}: not in the source tree`);
+      missing = false;
+    }
+    const hunk = /^Hunk #(\d+) FAILED at (\d+)/.exec(line);
+    if (hunk) out.push(`${file}: hunk #${hunk[1]} FAILED at line ${hunk[2]}`);
+    if (/^Reversed \(or previously applied\) patch detected/.test(line)) out.push(`${file}: already patched`);
+    if (/^which already exists!/.test(line)) out.push(`${file}: already exists`);
+  }
+  return [...new Set(out)];
+}
+
+async function applyPatch(srcDir: string, patchFile: string, qemuVersion: string): Promise<void> {
+  const r = await runCommand('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '--forward', '--batch', '-d', srcDir, '-i', patchFile]);
   if (r.exitCode !== 0) {
+    const output = `${r.stdout}\n${r.stderr}`;
+    const failed = patchFailures(output);
+    const series = qemuVersion.split('.').slice(0, 2).join('.');
     throw new Error(
-      `the -execve patch ${path.basename(patchFile)} does not apply to this QEMU source ` +
-        `(patch -p1 --fuzz=0 failed):\n${(r.stdout + r.stderr).trim().split('\n').slice(-20).join('\n')}`,
+      `The -execve patch ${path.basename(patchFile)} (QEMU series ${series}, made for ${qemuVersion}) does not apply to this QEMU source` +
+        `${failed.length > 0 ? `: ${failed.join('; ')}` : ''}. It needs the release's pristine source tree. ` +
+        `patch -p1 --fuzz=0 said:\n${output.trim().split('\n').slice(-20).join('\n')}`,
     );
   }
 }
@@ -42,7 +68,7 @@ export async function buildEmulators(req: BuildRequest): Promise<BuildResult> {
   const buildDir = path.join(req.srcDir, 'build');
   try {
     core.info(`Applying ${path.basename(req.patchFile)}`);
-    await applyPatch(req.srcDir, req.patchFile);
+    await applyPatch(req.srcDir, req.patchFile, req.qemuVersion);
     await fs.mkdir(buildDir, { recursive: true });
     core.info(`Configuring: ../configure ${req.configureFlags.join(' ')}`);
     await mustRun('../configure', req.configureFlags, { cwd: buildDir, onLine: record });

@@ -6,9 +6,9 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import * as tc from '@actions/tool-cache';
 import type { QemuSource } from '../inputs.js';
-import { mustRun } from '../util/exec.js';
+import { download } from '../util/download.js';
+import { mustRun, runCommand } from '../util/exec.js';
 import type { SeriesEntry } from './series.js';
 
 export interface ExpectedHash {
@@ -37,7 +37,7 @@ export function checkSha256(actual: string, expected: ExpectedHash, what: string
   const input = expected.from.startsWith('input') ? expected.from : 'input "qemu-source"';
   throw new Error(
     `sha256 mismatch for ${what} (${input}): expected ${expected.sha256} (from ${expected.from}), got ${actual}. ` +
-      'The download is corrupt or not the release it claims to be; set "qemu-sha256" only to a hash you have verified.',
+      'The tarball is truncated, corrupt, or not the release it claims to be; set "qemu-sha256" only to a hash you have verified.',
   );
 }
 
@@ -101,8 +101,12 @@ async function locate(source: QemuSource, entry: SeriesEntry, dir: string): Prom
       const url = source.kind === 'url' ? source.url : entry.upstream.url;
       const name = path.posix.basename(new URL(url).pathname) || 'qemu-source.tar';
       core.info(`Downloading ${url}`);
-      // downloadTool retries transient failures itself.
-      return { file: await tc.downloadTool(url, path.join(dir, name)) };
+      try {
+        return { file: await download(url, path.join(dir, name)) };
+      } catch (err) {
+        const input = source.kind === 'url' ? 'input "qemu-source"' : `patches/series.json (upstream ${entry.version})`;
+        throw new Error(`Could not get the QEMU source (${input}): ${(err as Error).message}`);
+      }
     }
     case 'debian':
       return { file: await downloadDebianOrig(entry, dir) };
@@ -114,15 +118,37 @@ async function locate(source: QemuSource, entry: SeriesEntry, dir: string): Prom
   }
 }
 
+/** Why `tar -xf` failed, from what it (and the decompressor it ran) printed. */
+export function unpackProblem(output: string): string {
+  if (/no space left on device/i.test(output)) return 'the disk is full';
+  // The decompressor's own verdict first: tar then often adds an "Unexpected EOF" of its own.
+  if (/corrupt|crc|not in gzip format|does not look like a tar archive|format not recognized|invalid (compressed )?data|checksum error/i.test(output)) {
+    return 'the tarball is corrupt or not a tar archive';
+  }
+  if (/unexpected end of (input|file)|unexpected eof|premature end|truncated/i.test(output)) return 'the tarball is truncated';
+  return 'tar could not unpack it';
+}
+
+/** The error for a tarball tar could not unpack: the cause first, then tar's own words. */
+export function unpackError(description: string, file: string, exitCode: number, output: string): string {
+  const tail = output.trim().split('\n').slice(-8).join('\n');
+  return (
+    `Cannot unpack the QEMU source ${description}: ${unpackProblem(output)} ` +
+    `(tar -xf ${file} exited with ${exitCode}${tail === '' ? '' : `:\n${tail}`})`
+  );
+}
+
 /** The directory under `root` holding QEMU's configure: `root` itself or its only subdirectory. */
-async function findTop(root: string): Promise<string> {
+async function findTop(root: string, description: string): Promise<string> {
   if (existsSync(path.join(root, 'configure'))) return root;
   const entries = (await fs.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
   for (const e of entries) {
     const dir = path.join(root, e.name);
     if (existsSync(path.join(dir, 'configure')) && existsSync(path.join(dir, 'VERSION'))) return dir;
   }
-  throw new Error(`no QEMU source tree (a directory with configure and VERSION) in ${root}`);
+  throw new Error(
+    `The QEMU source ${description} holds no QEMU source tree (a directory with configure and VERSION, at its top or one level down)`,
+  );
 }
 
 export interface PreparedSource {
@@ -161,14 +187,18 @@ export async function prepareSource(
     }
     checkSha256(sha256, expected, description);
     core.info(`sha256 ${sha256}${expected.sha256 ? ' (verified)' : ''}`);
-    await mustRun('tar', ['-xf', where.file, '-C', unpack]);
+    const tar = await runCommand('tar', ['-xf', where.file, '-C', unpack]);
+    if (tar.exitCode !== 0) {
+      const what = source.kind === 'url' || source.kind === 'path' ? `${description} (input "qemu-source")` : description;
+      throw new Error(unpackError(what, where.file, tar.exitCode, `${tar.stdout}\n${tar.stderr}`));
+    }
   } else if (where.tree !== undefined) {
     if (pin !== undefined) {
       throw new Error(`Input "qemu-sha256" applies to a tarball, but "qemu-source" is the directory ${where.tree}`);
     }
     await mustRun('cp', ['-a', `${where.tree}/.`, unpack]);
   }
-  const dir = await findTop(unpack);
+  const dir = await findTop(unpack, description);
   const version = parseVersionFile(await fs.readFile(path.join(dir, 'VERSION'), 'utf8'));
   if (version !== entry.version) {
     throw new Error(
