@@ -29,7 +29,7 @@ function withExtraLine(patch: string): string {
 
 /** Tool-cache entries (version directories) that are complete, e.g. "10.2.2-h0123456789abcdef". */
 function toolCacheEntries(): Set<string> {
-  const dir = path.join(TOOL_CACHE, 'anyarch-qemu');
+  const dir = path.join(TOOL_CACHE, 'anyarch-qemu-aarch64');
   if (!existsSync(dir)) return new Set();
   return new Set(readdirSync(dir).filter((v) => existsSync(path.join(dir, v, 'x64.complete'))));
 }
@@ -126,7 +126,7 @@ describe('cache invalidation', () => {
     const key = (patch: string, configure: string[]) =>
       emulatorCacheNames({
         qemuVersion: version,
-        targets: ['aarch64'],
+        target: 'aarch64',
         patchSha256: createHash('sha256').update(readFileSync(patch)).digest('hex'),
         configureFlags: configure,
         runnerOs: 'Linux',

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import semver from 'semver';
-import { emulatorCacheNames, type EmulatorBuildId } from '../../src/cache/key.js';
+import { emulatorCacheNames, emulatorSetNames, type EmulatorBuildId } from '../../src/cache/key.js';
 
 const base: EmulatorBuildId = {
   qemuVersion: '10.2.2',
-  targets: ['aarch64', 'arm'],
+  target: 'aarch64',
   patchSha256: 'ab'.repeat(32),
   configureFlags: ['--static', '--disable-system'],
   runnerOs: 'Linux',
@@ -15,21 +15,21 @@ describe('emulatorCacheNames', () => {
   const names = emulatorCacheNames(base);
 
   it('is readable and stable', () => {
-    expect(names.key).toMatch(/^anyarch-qemu-10\.2\.2-linux-x64-[0-9a-f]{16}$/);
-    expect(names.toolName).toBe('anyarch-qemu');
+    expect(names.key).toMatch(/^anyarch-qemu-aarch64-10\.2\.2-linux-x64-[0-9a-f]{16}$/);
+    expect(names.toolName).toBe('anyarch-qemu-aarch64');
     expect(names.toolArch).toBe('x64');
     expect(names.toolVersion).toBe(`10.2.2-h${names.digest.slice(0, 16)}`);
     expect(semver.valid(names.toolVersion)).toBe(names.toolVersion);
     expect(emulatorCacheNames({ ...base })).toEqual(names);
   });
 
-  it('ignores target order and duplicates', () => {
-    expect(emulatorCacheNames({ ...base, targets: ['arm', 'aarch64', 'arm'] }).key).toBe(names.key);
+  it('refuses a target that is not a QEMU target name', () => {
+    expect(() => emulatorCacheNames({ ...base, target: '../arm' })).toThrow(/not a QEMU target name/);
   });
 
   it.each<[string, Partial<EmulatorBuildId>]>([
     ['qemu version', { qemuVersion: '10.0.13' }],
-    ['targets', { targets: ['aarch64'] }],
+    ['target', { target: 'arm' }],
     ['patch', { patchSha256: 'cd'.repeat(32) }],
     ['configure flags', { configureFlags: ['--static'] }],
     ['configure flag order', { configureFlags: ['--disable-system', '--static'] }],
@@ -39,5 +39,25 @@ describe('emulatorCacheNames', () => {
     const other = emulatorCacheNames({ ...base, ...change });
     expect(other.key).not.toBe(names.key);
     expect(other.toolVersion).not.toBe(names.toolVersion);
+  });
+});
+
+describe('emulatorSetNames', () => {
+  const a = emulatorCacheNames(base);
+  const b = emulatorCacheNames({ ...base, target: 'riscv64' });
+  const c = emulatorCacheNames({ ...base, target: 'arm' });
+
+  it('names the set by its members, in any order', () => {
+    const set = emulatorSetNames('10.2.2', [a, b], 'X64');
+    expect(set.toolName).toBe('anyarch-qemu-set');
+    expect(set.toolArch).toBe('x64');
+    expect(semver.valid(set.toolVersion)).toBe(set.toolVersion);
+    expect(emulatorSetNames('10.2.2', [b, a], 'X64')).toEqual(set);
+  });
+
+  it('differs when a member differs', () => {
+    const set = emulatorSetNames('10.2.2', [a, b], 'X64');
+    expect(emulatorSetNames('10.2.2', [a, c], 'X64').toolVersion).not.toBe(set.toolVersion);
+    expect(emulatorSetNames('10.2.2', [a, b, c], 'X64').toolVersion).not.toBe(set.toolVersion);
   });
 });

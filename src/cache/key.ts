@@ -1,15 +1,17 @@
 // Names under which a built emulator is stored in the Actions cache and the runner's tool cache.
-// Everything that changes the binaries goes into one digest, so a change to any of them misses.
+// One entry per QEMU target, whatever else was compiled with it, so that one build of several
+// arches serves later steps that ask for any of them. Everything that changes the binary goes
+// into one digest, so a change to any of them misses.
 import { createHash } from 'node:crypto';
 
 export interface EmulatorBuildId {
   /** Exact QEMU release, e.g. "10.2.2". */
   readonly qemuVersion: string;
-  /** QEMU linux-user targets built, e.g. ["aarch64", "arm"]; order does not matter. */
-  readonly targets: readonly string[];
+  /** The QEMU linux-user target, e.g. "aarch64". */
+  readonly target: string;
   /** sha256 (hex) of the patch file's content. */
   readonly patchSha256: string;
-  /** Arguments given to QEMU's configure, in order. */
+  /** Arguments QEMU's configure gets for a build of this target alone, in order. */
   readonly configureFlags: readonly string[];
   /** RUNNER_OS, e.g. "Linux". */
   readonly runnerOs: string;
@@ -31,14 +33,14 @@ export interface EmulatorCacheNames {
 }
 
 // Bump when the layout of what is cached changes, to orphan old entries.
-const SCHEMA = 1;
+const SCHEMA = 2;
 
 export function emulatorCacheNames(id: EmulatorBuildId): EmulatorCacheNames {
-  const targets = [...new Set(id.targets)].sort();
+  if (!/^[a-z0-9_]+$/.test(id.target)) throw new Error(`not a QEMU target name: ${JSON.stringify(id.target)}`);
   const canonical = JSON.stringify({
     schema: SCHEMA,
     qemuVersion: id.qemuVersion,
-    targets,
+    target: id.target,
     patchSha256: id.patchSha256.toLowerCase(),
     configureFlags: id.configureFlags,
     runnerOs: id.runnerOs,
@@ -49,11 +51,29 @@ export function emulatorCacheNames(id: EmulatorBuildId): EmulatorCacheNames {
   const os = id.runnerOs.toLowerCase();
   const arch = id.runnerArch.toLowerCase();
   return {
-    key: `anyarch-qemu-${id.qemuVersion}-${os}-${arch}-${short}`,
-    toolName: 'anyarch-qemu',
+    key: `anyarch-qemu-${id.target}-${id.qemuVersion}-${os}-${arch}-${short}`,
+    toolName: `anyarch-qemu-${id.target}`,
     // A prerelease tag starting with a letter is always valid semver, whatever the digest.
     toolVersion: `${id.qemuVersion}-h${short}`,
     toolArch: arch,
+    digest,
+  };
+}
+
+/**
+ * The tool-cache entry that gathers several targets' emulators in one directory (the
+ * "qemu-path" output), named after the per-target entries it copies.
+ */
+export function emulatorSetNames(qemuVersion: string, members: readonly EmulatorCacheNames[], runnerArch: string): EmulatorCacheNames {
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ schema: SCHEMA, members: members.map((m) => m.digest).sort() }))
+    .digest('hex');
+  const short = digest.slice(0, 16);
+  return {
+    key: `anyarch-qemu-set-${qemuVersion}-${short}`,
+    toolName: 'anyarch-qemu-set',
+    toolVersion: `${qemuVersion}-h${short}`,
+    toolArch: runnerArch.toLowerCase(),
     digest,
   };
 }
