@@ -4,10 +4,11 @@
 //   node dist/cli/index.js rewrite --platform linux/arm64 --image IMG --emulator PATH [FILE|-]
 // Flags are named like the action's inputs; outputs are printed as name=value lines.
 // Whatever the run leaves outside the tool cache is removed before exiting, as post.ts does.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeLeftovers } from './cleanup.js';
 import { rewriteDockerfile } from './docker/dockerfile.js';
+import { GuestScriptError } from './docker/guest-run.js';
 import { parseInputs } from './inputs.js';
 import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
@@ -17,6 +18,7 @@ import { summaryCells, SUMMARY_HEADER } from './summary.js';
 export const INPUT_NAMES = [
   'arch', 'qemu-version', 'qemu-source', 'qemu-sha256', 'cache', 'install-deps', 'build', 'context',
   'file', 'tags', 'build-args', 'labels', 'target', 'push', 'load', 'keep-emulator', 'run',
+  'run-image', 'run-shell',
 ] as const;
 
 // Inputs whose action.yml default differs from "empty".
@@ -30,6 +32,7 @@ const DEFAULTS: Record<string, string> = {
   push: 'false',
   load: 'false',
   'keep-emulator': 'false',
+  'run-shell': '/bin/sh',
 };
 
 // List inputs may be given several times; the values are joined with newlines.
@@ -95,7 +98,7 @@ async function action(argv: string[]): Promise<number> {
   };
   const runner = runnerEnv();
   exportRunnerDirs(runner);
-  const inputs = parseInputs(get, { workspace: runner.workspace });
+  const inputs = parseInputs(get, { workspace: runner.workspace, exists: existsSync });
   const images: string[] = [];
   const paths: string[] = [];
   const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };
@@ -110,6 +113,7 @@ async function action(argv: string[]): Promise<number> {
       ['platform', r.platforms.join(',')],
       ['imageid', r.imageid],
       ['digest', r.digest],
+      ['images', JSON.stringify(r.images)],
     ];
     for (const [k, v] of outputs) process.stdout.write(`${k}=${v}\n`);
   } finally {
@@ -127,5 +131,5 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.exitCode = err instanceof GuestScriptError ? err.exitCode : 1;
 }

@@ -1,5 +1,6 @@
 // Action inputs: a pure parser over a getter (testable without the runner) and a thin
 // wrapper that reads them through @actions/core.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { type Arch, resolveArchList } from './arch.js';
@@ -38,7 +39,11 @@ export interface Inputs extends ImageOptions {
   readonly installDeps: InstallDeps;
   readonly build: boolean;
   readonly keepEmulator: boolean;
+  /** Script for the guest (see src/docker/guest-run.ts). */
   readonly run: string | undefined;
+  /** Guest image the script runs in; undefined = the image just built. */
+  readonly runImage: string | undefined;
+  readonly runShell: string;
 }
 
 export type InputGetter = (name: string) => string;
@@ -125,7 +130,10 @@ export function insideWorkspace(input: string, p: string, workspace: string): st
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
-export function parseQemuSource(raw: string, workspace: string): QemuSource {
+const QEMU_SOURCES = 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree';
+
+/** `exists`, when given, checks a local path at once (else the compile finds out much later). */
+export function parseQemuSource(raw: string, workspace: string, exists?: (p: string) => boolean): QemuSource {
   const v = raw.trim();
   if (v === '' || v === 'upstream') return { kind: 'upstream' };
   if (v === 'debian') return { kind: 'debian' };
@@ -136,17 +144,39 @@ export function parseQemuSource(raw: string, workspace: string): QemuSource {
     } catch {
       throw bad('qemu-source', v, 'Not a valid URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw bad('qemu-source', v, 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree');
-    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('qemu-source', v, QEMU_SOURCES);
     return { kind: 'url', url: url.href };
   }
-  return { kind: 'path', path: path.resolve(workspace, v) };
+  const local = path.resolve(workspace, v);
+  if (exists && !exists(local)) throw bad('qemu-source', v, `${QEMU_SOURCES}; there is no ${local}`);
+  return { kind: 'path', path: local };
+}
+
+// Docker's reference grammar (distribution/reference) for a tag given to "docker build -t":
+// [registry[:port]/]path[:tag], path components lower-case.
+const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_TAG = new RegExp(`^(?:${DOMAIN}/)?${PATH_PART}(?:/${PATH_PART})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
+
+/** Why `tag` is not something "docker build -t" takes, or undefined. */
+export function imageTagProblem(tag: string): string | undefined {
+  if (/\s/.test(tag)) return 'A tag cannot contain whitespace';
+  if (tag.replace(/:[^/:]*$/, '').length > 255) return 'The name (without the tag) is longer than 255 characters';
+  if (!IMAGE_TAG.test(tag)) {
+    return (
+      'Expected [registry[:port]/]name[:tag]: name components in lower case (a-z, 0-9, separated by ".", "_", "__" or "-"), ' +
+      'and a tag of up to 128 letters, digits, "_", "." or "-" not starting with "." or "-"'
+    );
+  }
+  return undefined;
 }
 
 export interface ParseOptions {
   /** GITHUB_WORKSPACE, or the working directory when run outside Actions. */
   readonly workspace: string;
+  /** Checks that a local qemu-source exists; without it the parse touches no file. */
+  readonly exists?: (p: string) => boolean;
 }
 
 export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
@@ -177,21 +207,35 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
 
   const tags = parseList(get('tags'));
   for (const t of tags) {
-    if (/\s/.test(t)) throw bad('tags', t, 'A tag cannot contain whitespace');
+    const problem = imageTagProblem(t);
+    if (problem !== undefined) throw bad('tags', t, problem);
   }
 
   const target = get('target').trim();
   if (/\s/.test(target)) throw bad('target', target, 'A stage name cannot contain whitespace');
   const run = get('run');
+  const runImage = get('run-image').trim();
+  if (/\s/.test(runImage)) throw bad('run-image', runImage, 'An image reference cannot contain whitespace');
+  const runShell = get('run-shell').trim() || '/bin/sh';
+  if (!runShell.startsWith('/') || /\s/.test(runShell)) {
+    throw bad('run-shell', runShell, 'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash');
+  }
+  const build = parseBool('build', get('build'), true);
+  if (run.trim() !== '' && runImage === '' && !build) {
+    throw new InputError(
+      'run-image',
+      'Input "run" needs an image to run in: set "run-image" to a guest image, or leave "build" true to run in the image just built',
+    );
+  }
 
   return {
     arches,
     qemuVersion: get('qemu-version').trim() || 'latest',
-    qemuSource: parseQemuSource(get('qemu-source'), workspace),
+    qemuSource: parseQemuSource(get('qemu-source'), workspace, opts.exists),
     qemuSha256: sha === '' ? undefined : sha.toLowerCase(),
     cache: parseBool('cache', get('cache'), true),
     installDeps,
-    build: parseBool('build', get('build'), true),
+    build,
     context,
     file,
     tags,
@@ -202,6 +246,8 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
     load: parseBool('load', get('load'), false),
     keepEmulator: parseBool('keep-emulator', get('keep-emulator'), false),
     run: run.trim() === '' ? undefined : run,
+    runImage: runImage === '' ? undefined : runImage,
+    runShell,
   };
 }
 
@@ -209,5 +255,6 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
 export function getInputs(): Inputs {
   return parseInputs((name) => core.getInput(name), {
     workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+    exists: existsSync,
   });
 }

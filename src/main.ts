@@ -6,6 +6,7 @@
 // cached even when the image build that follows fails.
 import * as core from '@actions/core';
 import { STATE_IMAGES, STATE_PATHS } from './cleanup.js';
+import { GuestScriptError } from './docker/guest-run.js';
 import { getInputs } from './inputs.js';
 import { runPipeline, type PipelineResult, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
@@ -33,6 +34,7 @@ function setOutputs(r: PipelineResult): void {
   core.setOutput('platform', r.platforms.join(','));
   core.setOutput('imageid', r.imageid);
   core.setOutput('digest', r.digest);
+  core.setOutput('images', JSON.stringify(r.images));
 }
 
 async function writeSummary(r: PipelineResult): Promise<void> {
@@ -58,4 +60,6 @@ export async function run(): Promise<void> {
 
 run().catch((err: unknown) => {
   core.setFailed(err instanceof Error ? err.message : String(err));
+  // The step's exit status is the script's, as when it runs directly in a workflow.
+  if (err instanceof GuestScriptError) process.exitCode = err.exitCode;
 });

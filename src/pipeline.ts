@@ -7,6 +7,8 @@ import * as core from '@actions/core';
 import type { Arch } from './arch.js';
 import { buildImage, isHostPlatform } from './docker/build.js';
 import { detectDocker } from './docker/engine.js';
+import { runInGuest } from './docker/guest-run.js';
+import { archTag, publishManifestList } from './docker/multiarch.js';
 import type { Inputs } from './inputs.js';
 import { installEmulators, type Emulator } from './qemu/install.js';
 import { findActionRoot, loadSeries, type SeriesEntry } from './qemu/series.js';
@@ -14,7 +16,6 @@ import { resolveQemuVersion } from './qemu/version.js';
 import type { RunnerEnv } from './runner.js';
 import { actionsCacheConfigured } from './cache/actions-cache.js';
 import type { SummaryRow } from './summary.js';
-import { mustRun } from './util/exec.js';
 
 export interface Tracker {
   /** An image the action created. */
@@ -23,12 +24,22 @@ export interface Tracker {
   path(p: string): void;
 }
 
+/** One arch's image, as the "images" output lists it. */
+export interface ArchImage {
+  readonly arch: string;
+  readonly platform: string;
+  readonly imageid: string;
+  readonly digest: string;
+  readonly tags: readonly string[];
+}
+
 export interface PipelineResult {
   readonly qemu: SeriesEntry;
   readonly emulator: Emulator | undefined;
   readonly platforms: readonly string[];
   readonly imageid: string;
   readonly digest: string;
+  readonly images: readonly ArchImage[];
   readonly rows: readonly SummaryRow[];
 }
 
@@ -43,15 +54,12 @@ export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Trac
   const { qemu, docker } = await core.group('Resolve', async () => {
     const qemu = resolveQemuVersion(inputs.qemuVersion, loadSeries(actionRoot));
     core.info(`QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`);
-    if (inputs.build && inputs.arches.length > 1) {
-      throw new Error(
-        'Input "arch" names several architectures while "build" is true: one image build emulates one guest. ' +
-          'Run the action once per architecture, or set "build: false" to only prepare the emulators.',
-      );
-    }
-    const docker = inputs.build ? await detectDocker() : undefined;
+    const docker = inputs.build || inputs.run !== undefined ? await detectDocker() : undefined;
     if (docker) {
       core.info(`Docker host platform ${docker.hostPlatform}; buildx ${docker.buildx ? 'available' : 'missing'}`);
+      if (inputs.build && inputs.push && inputs.arches.length > 1 && !docker.buildx) {
+        throw new Error('Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available');
+      }
     }
     return { qemu, docker };
   });
@@ -84,22 +92,10 @@ export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Trac
     core.info(`Emulator ready in ${emulator.dir} (cache hit: ${emulator.cacheHit})`);
   }
 
-  if (inputs.run !== undefined) {
-    await core.group('Run script', async () => {
-      const env: Record<string, string> = { ANYARCH_QEMU_VERSION: qemu.version };
-      if (emulator) {
-        env['ANYARCH_QEMU_PATH'] = emulator.dir;
-        env['PATH'] = `${emulator.dir}${path.delimiter}${process.env['PATH'] ?? ''}`;
-      }
-      await mustRun('bash', ['-e', '-o', 'pipefail', '-c', inputs.run ?? ''], { echo: true, cwd: runner.workspace, env });
-    });
-  }
-
-  let imageid = '';
-  let digest = '';
-  const rows: SummaryRow[] = [];
+  const emulatorFor = (arch: Arch): string | undefined =>
+    emulator?.targets.includes(arch.id) ? path.join(emulator.dir, `qemu-${arch.id}`) : undefined;
   const row = (arch: Arch, img: { imageid: string; digest: string }): SummaryRow => {
-    const compiled = emulator?.targets.includes(arch.id);
+    const compiled = emulatorFor(arch) !== undefined;
     return {
       arch: arch.id,
       platform: arch.platform,
@@ -112,33 +108,68 @@ export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Trac
     };
   };
 
+  const images: ArchImage[] = [];
+  let digest = '';
   if (inputs.build && docker) {
-    const arch = inputs.arches[0] as Arch;
-    const result = await core.group(`Build the ${arch.platform} image`, () =>
-      buildImage({
-        arch,
-        hostPlatform: docker.hostPlatform,
-        buildx: docker.buildx,
-        emulatorDir: emulator?.targets.includes(arch.id) ? emulator.dir : undefined,
-        context: inputs.context,
-        file: inputs.file,
-        tags: inputs.tags,
-        buildArgs: inputs.buildArgs,
-        labels: inputs.labels,
-        target: inputs.target,
-        push: inputs.push,
-        load: inputs.load,
-        keepEmulator: inputs.keepEmulator,
-        workDir: path.join(workDir, 'image'),
-        track: (ref) => track.image(ref),
-      }),
-    );
-    imageid = result.imageid;
-    digest = result.digest;
-    rows.push(row(arch, result));
-  } else {
-    for (const arch of inputs.arches) rows.push(row(arch, { imageid: '', digest: '' }));
+    const several = inputs.arches.length > 1;
+    for (const arch of inputs.arches) {
+      // With several arches each image gets <tag>-<suffix>; the user's tags become manifest lists.
+      const tags = several ? inputs.tags.map((t) => archTag(t, arch)) : inputs.tags;
+      const result = await core.group(`Build the ${arch.platform} image`, () =>
+        buildImage({
+          ...inputs,
+          arch,
+          tags,
+          hostPlatform: docker.hostPlatform,
+          buildx: docker.buildx,
+          emulatorDir: emulatorFor(arch) !== undefined ? emulator?.dir : undefined,
+          workDir: path.join(workDir, 'image', arch.id),
+          track: (ref) => track.image(ref),
+        }),
+      );
+      images.push({ arch: arch.id, platform: arch.platform, imageid: result.imageid, digest: result.digest, tags });
+    }
+    if (!several) digest = images[0]?.digest ?? '';
+    else if (inputs.push && inputs.tags.length > 0) {
+      digest = await core.group('Push the multi-arch manifest list', async () => {
+        const missing = images.filter((i) => i.digest === '');
+        if (missing.length > 0) {
+          throw new Error(`no pushed digest for ${missing.map((i) => i.platform).join(', ')}: cannot make a manifest list`);
+        }
+        let listDigest = '';
+        for (const tag of inputs.tags) {
+          listDigest = await publishManifestList(tag, images.map((i) => i.digest));
+          core.info(`${tag}: manifest list ${listDigest} (${images.map((i) => i.platform).join(', ')})`);
+        }
+        return listDigest;
+      });
+    }
   }
 
-  return { qemu, emulator, platforms: inputs.arches.map((a) => a.platform), imageid, digest, rows };
+  if (inputs.run !== undefined && docker) {
+    for (const arch of inputs.arches) {
+      const image = inputs.runImage ?? images.find((i) => i.arch === arch.id)?.imageid;
+      if (image === undefined || image === '') throw new Error(`no image to run the "run" script in for ${arch.platform}`);
+      await core.group(`Run the script in ${arch.platform} (${image})`, () =>
+        runInGuest({
+          arch,
+          image,
+          emulator: emulatorFor(arch),
+          workspace: runner.workspace,
+          shell: inputs.runShell,
+          script: inputs.run ?? '',
+          env: new Map([
+            ['CI', 'true'],
+            ['ANYARCH_ARCH', arch.id],
+            ['ANYARCH_PLATFORM', arch.platform],
+            ['ANYARCH_QEMU_VERSION', qemu.version],
+          ]),
+        }),
+      );
+    }
+  }
+
+  const rows = inputs.arches.map((arch) => row(arch, images.find((i) => i.arch === arch.id) ?? { imageid: '', digest: '' }));
+  const imageid = images.map((i) => i.imageid).join(',');
+  return { qemu, emulator, platforms: inputs.arches.map((a) => a.platform), imageid, digest, images, rows };
 }

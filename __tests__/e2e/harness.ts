@@ -112,13 +112,23 @@ function runNode(root: string, script: string, env: NodeJS.ProcessEnv, cwd: stri
   return { status: r.status ?? -1, log: `${r.stdout}${r.stderr}` };
 }
 
-/** Run main then post, as a runner does for one step; `actionRoot` is where the action is checked out. */
-export function runAction(
+/** One step's environment and command files, ready for main (and then post) to run with. */
+export interface Step {
+  readonly env: RunEnv;
+  readonly actionRoot: string;
+  /** The environment main runs with: INPUT_*, GITHUB_OUTPUT, GITHUB_STATE, … */
+  readonly processEnv: NodeJS.ProcessEnv;
+  readonly output: string;
+  readonly state: string;
+  readonly summary: string;
+}
+
+export function prepareStep(
   env: RunEnv,
   inputs: Record<string, string>,
   extraEnv: Record<string, string> = {},
   actionRoot: string = ROOT,
-): { main: StepResult; post: StepResult } {
+): Step {
   const step = mkdtempSync(path.join(env.files, 'step-'));
   const output = path.join(step, 'output');
   const state = path.join(step, 'state');
@@ -134,22 +144,40 @@ export function runAction(
   const values = actionDefaults(actionRoot);
   for (const [k, v] of Object.entries(inputs)) values.set(k, v);
   for (const [k, v] of values) e[`INPUT_${k.toUpperCase()}`] = v;
+  return { env, actionRoot, processEnv: e, output, state, summary };
+}
 
-  const m = runNode(actionRoot, 'dist/main/index.js', e, env.workspace);
-  const mainResult: StepResult = {
-    status: m.status,
-    log: m.log,
-    outputs: parseCommandFile(readFileSync(output, 'utf8')),
-    state: parseCommandFile(readFileSync(state, 'utf8')),
-    summary: readFileSync(summary, 'utf8'),
+/** What main left: its exit status and log, outputs, saved state and summary. */
+export function mainResult(step: Step, status: number, log: string): StepResult {
+  return {
+    status,
+    log,
+    outputs: parseCommandFile(readFileSync(step.output, 'utf8')),
+    state: parseCommandFile(readFileSync(step.state, 'utf8')),
+    summary: readFileSync(step.summary, 'utf8'),
   };
+}
 
-  const postEnv: NodeJS.ProcessEnv = { ...e };
-  for (const [k, v] of mainResult.state) postEnv[`STATE_${k}`] = v;
-  writeFileSync(output, '');
-  const p = runNode(actionRoot, 'dist/post/index.js', postEnv, env.workspace);
-  const postResult: StepResult = { status: p.status, log: p.log, outputs: new Map(), state: new Map(), summary: '' };
-  return { main: mainResult, post: postResult };
+/** Run post with the state main saved, as the runner does after main, whatever its status. */
+export function runPost(step: Step, main: StepResult): StepResult {
+  const postEnv: NodeJS.ProcessEnv = { ...step.processEnv };
+  for (const [k, v] of main.state) postEnv[`STATE_${k}`] = v;
+  writeFileSync(step.output, '');
+  const p = runNode(step.actionRoot, 'dist/post/index.js', postEnv, step.env.workspace);
+  return { status: p.status, log: p.log, outputs: new Map(), state: new Map(), summary: '' };
+}
+
+/** Run main then post, as a runner does for one step; `actionRoot` is where the action is checked out. */
+export function runAction(
+  env: RunEnv,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  actionRoot: string = ROOT,
+): { main: StepResult; post: StepResult } {
+  const step = prepareStep(env, inputs, extraEnv, actionRoot);
+  const m = runNode(actionRoot, 'dist/main/index.js', step.processEnv, env.workspace);
+  const main = mainResult(step, m.status, m.log);
+  return { main, post: runPost(step, main) };
 }
 
 export function docker(...args: string[]): string {
@@ -162,6 +190,17 @@ export function assertNoBinfmt(qemuArch: string): void {
   if (existsSync(entry)) {
     throw new Error(`${entry} exists: a binfmt_misc handler is registered, so this test would prove nothing`);
   }
+}
+
+/**
+ * A guest base image of one Debian architecture (arm64, armhf, riscv64, ...), tagged
+ * anyarch-test/base:<Docker's arch name>, which is what $TARGETARCH holds in a Dockerfile.
+ */
+export function ensureBase(debianArch: string): string {
+  const dockerArch: Record<string, string> = { armhf: 'arm', i386: '386', ppc64el: 'ppc64le', mips64el: 'mips64le' };
+  const tag = `anyarch-test/base:${dockerArch[debianArch] ?? debianArch}`;
+  execFileSync(path.join(ROOT, 'tests', 'images', 'make-base.sh'), [debianArch, tag], { stdio: 'inherit' });
+  return tag;
 }
 
 /** Build the guest base images from Debian packages (no registry). */

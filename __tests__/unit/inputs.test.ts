@@ -38,6 +38,8 @@ describe('parseInputs', () => {
       load: false,
       keepEmulator: false,
       run: undefined,
+      runImage: undefined,
+      runShell: '/bin/sh',
     });
   });
 
@@ -60,6 +62,8 @@ describe('parseInputs', () => {
       load: 'True',
       'keep-emulator': 'TRUE',
       run: 'uname -m\necho ok\n',
+      'run-image': 'debian:bookworm',
+      'run-shell': '/bin/bash',
     });
     expect(i.arches.map((a) => a.id)).toEqual(['aarch64', 'arm', 'riscv64']);
     expect(i.qemuVersion).toBe('10.2');
@@ -73,6 +77,25 @@ describe('parseInputs', () => {
     expect([...i.labels]).toEqual([['org.opencontainers.image.title', 'My thing']]);
     expect(i.target).toBe('final');
     expect(i.run).toBe('uname -m\necho ok\n');
+    expect(i.runImage).toBe('debian:bookworm');
+    expect(i.runShell).toBe('/bin/bash');
+  });
+
+  it('needs an image for "run" when nothing is built', () => {
+    const e = error({ arch: 'arm64', run: 'true', build: 'false' });
+    expect(e.input).toBe('run-image');
+    expect(e.message).toMatch(/"run" needs an image/);
+    expect(parse({ arch: 'arm64', run: 'true', build: 'false', 'run-image': 'img' }).runImage).toBe('img');
+  });
+
+  it.each([
+    ['run-image', 'a b'],
+    ['run-shell', 'sh'],
+    ['run-shell', '/bin/sh -x'],
+  ])('rejects %s %j', (input, value) => {
+    const e = error({ arch: 'arm64', [input]: value });
+    expect(e.input).toBe(input);
+    expect(e.message).toContain(`"${input}"`);
   });
 
   it('defaults file to <context>/Dockerfile', () => {

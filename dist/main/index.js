@@ -47466,7 +47466,7 @@ const IS_WINDOWS = process.platform === 'win32';
  */
 function readlink(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield external_fs_namespaceObject.promises.readlink(fsPath);
+        const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
         if (IS_WINDOWS && !result.endsWith('\\')) {
@@ -47642,19 +47642,19 @@ var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argum
 function io_cp(source_1, dest_1) {
     return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
         const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield exists(dest)) ? yield stat(dest) : null;
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
         // Dest is an existing file, but not forcing
         if (destStat && destStat.isFile() && !force) {
             return;
         }
         // If dest is an existing directory, should copy inside.
         const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? external_path_namespaceObject.join(dest, external_path_namespaceObject.basename(source))
+            ? path.join(dest, path.basename(source))
             : dest;
-        if (!(yield exists(source))) {
+        if (!(yield ioUtil.exists(source))) {
             throw new Error(`no such file or directory: ${source}`);
         }
-        const sourceStat = yield stat(source);
+        const sourceStat = yield ioUtil.stat(source);
         if (sourceStat.isDirectory()) {
             if (!recursive) {
                 throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
@@ -47664,7 +47664,7 @@ function io_cp(source_1, dest_1) {
             }
         }
         else {
-            if (external_path_namespaceObject.relative(source, newDest) === '') {
+            if (path.relative(source, newDest) === '') {
                 // a file cannot be copied to itself
                 throw new Error(`'${newDest}' and '${source}' are the same file`);
             }
@@ -47846,11 +47846,11 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             return;
         currentDepth++;
         yield mkdirP(destDir);
-        const files = yield readdir(sourceDir);
+        const files = yield ioUtil.readdir(sourceDir);
         for (const fileName of files) {
             const srcFile = `${sourceDir}/${fileName}`;
             const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield lstat(srcFile);
+            const srcFileStat = yield ioUtil.lstat(srcFile);
             if (srcFileStat.isDirectory()) {
                 // Recurse
                 yield cpDirRecursive(srcFile, destFile, currentDepth, force);
@@ -47860,32 +47860,32 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             }
         }
         // Change the mode for the newly created directory
-        yield chmod(destDir, (yield stat(sourceDir)).mode);
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
     });
 }
 // Buffered file copy
 function io_copyFile(srcFile, destFile, force) {
     return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield lstat(srcFile)).isSymbolicLink()) {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
             // unlink/re-link it
             try {
-                yield lstat(destFile);
-                yield unlink(destFile);
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
             }
             catch (e) {
                 // Try to override file permission
                 if (e.code === 'EPERM') {
-                    yield chmod(destFile, '0666');
-                    yield unlink(destFile);
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
                 }
                 // other errors = it doesn't exist, no work to do
             }
             // Copy over symlink
-            const symlinkFull = yield readlink(srcFile);
-            yield symlink(symlinkFull, destFile, IS_WINDOWS ? 'junction' : null);
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
         }
-        else if (!(yield exists(destFile)) || force) {
-            yield copyFile(srcFile, destFile);
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
         }
     });
 }
@@ -49053,11 +49053,24 @@ function serverPlatform(os, arch) {
 // Asking the Docker CLI and daemon what is there: buildx, the daemon's platform, image configs.
 
 
-async function detectDocker() {
-    const v = await exec_runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']);
-    if (v.exitCode !== 0) {
-        throw new Error(`the Docker daemon does not answer (docker version): ${(v.stderr || v.stdout).trim()}`);
+/** Why `docker version` could not reach the daemon, and what to do about it. */
+function dockerUnreachable(output, env = process.env) {
+    const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
+    const said = output.trim().split('\n').slice(-3).join(' ');
+    if (/permission denied/i.test(output)) {
+        return (`The Docker daemon at ${where} refuses this user (docker version: ${said}). ` +
+            'Run as root or as a member of the "docker" group.');
     }
+    return (`The Docker daemon is not reachable at ${where} (docker version: ${said}). ` +
+        'Start it (e.g. "sudo systemctl start docker", or "sudo dockerd &" where there is no systemd) or point DOCKER_HOST ' +
+        'at a running one. With "build: false" only the emulator is set up, without Docker.');
+}
+async function detectDocker() {
+    const v = await exec_runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err) => {
+        throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
+    });
+    if (v.exitCode !== 0)
+        throw new Error(dockerUnreachable(`${v.stdout}\n${v.stderr}`));
     const [os = 'linux', arch = 'amd64'] = v.stdout.trim().split(/\s+/);
     // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
     const forced = process.env['ANYARCH_BUILDER'] === 'classic';
@@ -49128,6 +49141,45 @@ async function removeLeftovers(left) {
             core.warning(`Could not remove ${p}: ${err.message}`);
         }
     }
+}
+
+;// CONCATENATED MODULE: ./src/docker/guest-run.ts
+
+/** Where the emulator is mounted in the container (the keep-emulator path, so both agree). */
+function guestEmulatorPath(arch) {
+    return `/.anyarch/qemu-${arch.id}`;
+}
+/** Arguments of `docker` for running the script. */
+function guestRunArgv(spec) {
+    const args = ['run', '--rm', '--platform', spec.arch.platform, '--network', 'host'];
+    args.push('--volume', `${spec.workspace}:${spec.workspace}`, '--workdir', spec.workspace);
+    for (const [k, v] of spec.env)
+        args.push('--env', `${k}=${v}`);
+    if (spec.emulator === undefined) {
+        args.push('--entrypoint', spec.shell, spec.image, '-e', '-c', spec.script);
+        return args;
+    }
+    // The emulator runs the shell, and through -execve every program the script starts.
+    const emu = guestEmulatorPath(spec.arch);
+    args.push('--volume', `${spec.emulator}:${emu}:ro`, '--entrypoint', emu, spec.image);
+    args.push('-execve', emu, spec.shell, '-e', '-c', spec.script);
+    return args;
+}
+class GuestScriptError extends Error {
+    arch;
+    exitCode;
+    constructor(arch, exitCode) {
+        super(`The "run" script failed in the ${arch.platform} guest with exit status ${exitCode}`);
+        this.arch = arch;
+        this.exitCode = exitCode;
+        this.name = 'GuestScriptError';
+    }
+}
+/** Run the script; output goes straight to the log. Throws GuestScriptError on a non-zero exit. */
+async function runInGuest(spec) {
+    const r = await exec_runCommand('docker', guestRunArgv(spec), { echo: true });
+    if (r.exitCode !== 0)
+        throw new GuestScriptError(spec.arch, r.exitCode);
 }
 
 ;// CONCATENATED MODULE: external "node:path"
@@ -49292,6 +49344,7 @@ function platformParts(platform) {
 
 
 
+
 class InputError extends Error {
     input;
     constructor(input, message) {
@@ -49369,7 +49422,9 @@ function insideWorkspace(input, p, workspace) {
     return abs;
 }
 const SHA256 = /^[0-9a-fA-F]{64}$/;
-function parseQemuSource(raw, workspace) {
+const QEMU_SOURCES = 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree';
+/** `exists`, when given, checks a local path at once (else the compile finds out much later). */
+function parseQemuSource(raw, workspace, exists) {
     const v = raw.trim();
     if (v === '' || v === 'upstream')
         return { kind: 'upstream' };
@@ -49383,12 +49438,32 @@ function parseQemuSource(raw, workspace) {
         catch {
             throw bad('qemu-source', v, 'Not a valid URL');
         }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-            throw bad('qemu-source', v, 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree');
-        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+            throw bad('qemu-source', v, QEMU_SOURCES);
         return { kind: 'url', url: url.href };
     }
-    return { kind: 'path', path: external_node_path_default().resolve(workspace, v) };
+    const local = external_node_path_default().resolve(workspace, v);
+    if (exists && !exists(local))
+        throw bad('qemu-source', v, `${QEMU_SOURCES}; there is no ${local}`);
+    return { kind: 'path', path: local };
+}
+// Docker's reference grammar (distribution/reference) for a tag given to "docker build -t":
+// [registry[:port]/]path[:tag], path components lower-case.
+const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_TAG = new RegExp(`^(?:${DOMAIN}/)?${PATH_PART}(?:/${PATH_PART})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
+/** Why `tag` is not something "docker build -t" takes, or undefined. */
+function imageTagProblem(tag) {
+    if (/\s/.test(tag))
+        return 'A tag cannot contain whitespace';
+    if (tag.replace(/:[^/:]*$/, '').length > 255)
+        return 'The name (without the tag) is longer than 255 characters';
+    if (!IMAGE_TAG.test(tag)) {
+        return ('Expected [registry[:port]/]name[:tag]: name components in lower case (a-z, 0-9, separated by ".", "_", "__" or "-"), ' +
+            'and a tag of up to 128 letters, digits, "_", "." or "-" not starting with "." or "-"');
+    }
+    return undefined;
 }
 function parseInputs(get, opts) {
     const { workspace } = opts;
@@ -49420,21 +49495,33 @@ function parseInputs(get, opts) {
         : insideWorkspace('file', fileRaw, workspace);
     const tags = parseList(get('tags'));
     for (const t of tags) {
-        if (/\s/.test(t))
-            throw bad('tags', t, 'A tag cannot contain whitespace');
+        const problem = imageTagProblem(t);
+        if (problem !== undefined)
+            throw bad('tags', t, problem);
     }
     const target = get('target').trim();
     if (/\s/.test(target))
         throw bad('target', target, 'A stage name cannot contain whitespace');
     const run = get('run');
+    const runImage = get('run-image').trim();
+    if (/\s/.test(runImage))
+        throw bad('run-image', runImage, 'An image reference cannot contain whitespace');
+    const runShell = get('run-shell').trim() || '/bin/sh';
+    if (!runShell.startsWith('/') || /\s/.test(runShell)) {
+        throw bad('run-shell', runShell, 'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash');
+    }
+    const build = parseBool('build', get('build'), true);
+    if (run.trim() !== '' && runImage === '' && !build) {
+        throw new InputError('run-image', 'Input "run" needs an image to run in: set "run-image" to a guest image, or leave "build" true to run in the image just built');
+    }
     return {
         arches,
         qemuVersion: get('qemu-version').trim() || 'latest',
-        qemuSource: parseQemuSource(get('qemu-source'), workspace),
+        qemuSource: parseQemuSource(get('qemu-source'), workspace, opts.exists),
         qemuSha256: sha === '' ? undefined : sha.toLowerCase(),
         cache: parseBool('cache', get('cache'), true),
         installDeps,
-        build: parseBool('build', get('build'), true),
+        build,
         context,
         file,
         tags,
@@ -49445,12 +49532,15 @@ function parseInputs(get, opts) {
         load: parseBool('load', get('load'), false),
         keepEmulator: parseBool('keep-emulator', get('keep-emulator'), false),
         run: run.trim() === '' ? undefined : run,
+        runImage: runImage === '' ? undefined : runImage,
+        runShell,
     };
 }
 /** Read the inputs of the running action. */
 function getInputs() {
     return parseInputs((name) => getInput(name), {
         workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+        exists: external_node_fs_namespaceObject.existsSync,
     });
 }
 
@@ -50060,6 +50150,607 @@ function rewriteDockerfile(text, opts) {
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/util/download.ts
+// Downloading one file over HTTP(S) with retries: server errors (5xx, 408, 429), refused or reset
+// connections and bodies cut short are retried with a growing pause; other client errors (404…)
+// are not. The file appears at its destination only once complete, so a failed or interrupted
+// download never leaves something that looks like the whole file.
+
+
+
+
+
+/** Attempts in all (the first one and its retries). */
+const DOWNLOAD_ATTEMPTS = 4;
+/** Pause after the first failed attempt; doubled after each further one. */
+const FIRST_RETRY_DELAY_SECONDS = 2;
+/** Longest pause a Retry-After header may ask for before it is ignored for our own. */
+const MAX_RETRY_AFTER_SECONDS = 60;
+class DownloadError extends Error {
+    retryable;
+    status;
+    retryAfter;
+    constructor(message, 
+    /** Worth another attempt. */
+    retryable, 
+    /** HTTP status, when the server answered. */
+    status, 
+    /** Retry-After header of that answer. */
+    retryAfter) {
+        super(message);
+        this.retryable = retryable;
+        this.status = status;
+        this.retryAfter = retryAfter;
+        this.name = 'DownloadError';
+    }
+}
+/** 408 Request Timeout, 429 Too Many Requests and every 5xx are transient; other statuses are not. */
+function isRetryableStatus(status) {
+    return status === 408 || status === 429 || status >= 500;
+}
+/**
+ * Seconds to wait after failed attempt number `failed` (1-based): 2, 4, 8, … or what the
+ * server's Retry-After (seconds) asks, when that is longer and at most a minute.
+ */
+function retryDelaySeconds(failed, retryAfter, first = FIRST_RETRY_DELAY_SECONDS) {
+    const backoff = first * 2 ** (failed - 1);
+    const asked = retryAfter !== undefined && /^\s*\d+\s*$/.test(retryAfter) ? Number(retryAfter) : undefined;
+    return asked !== undefined && asked > backoff && asked <= MAX_RETRY_AFTER_SECONDS ? asked : backoff;
+}
+const realSleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+/**
+ * Run `attempt` until it succeeds, a DownloadError says it is not worth retrying, or `attempts`
+ * have failed. The error thrown at the end says how many attempts were made.
+ */
+async function withRetries(attempt, opts) {
+    const sleep = opts.sleep ?? realSleep;
+    const log = opts.log ?? ((m) => info(m));
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (err) {
+            const e = err instanceof DownloadError ? err : new DownloadError(errorText(err), true);
+            if (!e.retryable) {
+                throw new DownloadError(`${e.message} (not retried: that answer is not a transient failure)`, false, e.status);
+            }
+            if (n >= opts.attempts) {
+                throw new DownloadError(`${e.message} (gave up after ${n} attempt${n === 1 ? '' : 's'})`, true, e.status);
+            }
+            const delay = retryDelaySeconds(n, e.retryAfter, opts.firstDelaySeconds);
+            log(`The ${opts.what} failed (attempt ${n} of ${opts.attempts}): ${e.message}; retrying in ${delay} s`);
+            await sleep(delay);
+        }
+    }
+}
+/** A readable message for anything thrown by the network stack. */
+function errorText(err) {
+    // Not `instanceof Error`: errors from Node's own modules may come from another realm.
+    if (typeof err !== 'object' || err === null || typeof err.message !== 'string')
+        return String(err);
+    const code = err.code;
+    const message = err.message;
+    if (message === 'aborted' || code === 'ECONNRESET')
+        return `the connection was closed mid-transfer (${code ?? message})`;
+    return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+/** Count the bytes going through, to compare with Content-Length. */
+function counter() {
+    const t = new external_node_stream_.Transform({
+        transform(chunk, _enc, done) {
+            t.bytes += chunk.length;
+            done(null, chunk);
+        },
+    });
+    t.bytes = 0;
+    return t;
+}
+async function attemptDownload(client, url, dest) {
+    const partial = `${dest}.part`;
+    await external_node_fs_namespaceObject.promises.rm(partial, { force: true });
+    let res;
+    try {
+        res = (await client.get(url)).message;
+    }
+    catch (err) {
+        throw new DownloadError(errorText(err), true);
+    }
+    const status = res.statusCode ?? 0;
+    if (status !== 200) {
+        res.resume();
+        const header = res.headers['retry-after'];
+        throw new DownloadError(`HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, isRetryableStatus(status), status, typeof header === 'string' ? header : undefined);
+    }
+    const expected = res.headers['content-encoding'] === undefined ? Number(res.headers['content-length'] ?? NaN) : NaN;
+    const count = counter();
+    try {
+        await (0,promises_namespaceObject.pipeline)(res, count, (0,external_node_fs_namespaceObject.createWriteStream)(partial));
+        if (!Number.isNaN(expected) && count.bytes !== expected) {
+            throw new DownloadError(`the connection was closed after ${count.bytes} of ${expected} bytes`, true);
+        }
+        await external_node_fs_namespaceObject.promises.rename(partial, dest);
+    }
+    catch (err) {
+        await external_node_fs_namespaceObject.promises.rm(partial, { force: true }).catch(() => undefined);
+        if (err instanceof DownloadError)
+            throw err;
+        throw new DownloadError(`${errorText(err)} after ${count.bytes}${Number.isNaN(expected) ? '' : ` of ${expected}`} bytes`, true);
+    }
+}
+/**
+ * Download `url` to `dest` (which must not exist), following redirects and the runner's proxy
+ * settings, with retries. Returns `dest`; throws a DownloadError naming the URL otherwise.
+ */
+async function download(url, dest, opts = {}) {
+    const client = new lib_HttpClient('anyarch-action', [], {
+        allowRetries: false,
+        allowRedirects: true,
+        socketTimeout: opts.socketTimeoutMs ?? 120_000,
+    });
+    try {
+        await withRetries(() => attemptDownload(client, url, dest), {
+            attempts: opts.attempts ?? DOWNLOAD_ATTEMPTS,
+            what: `download of ${url}`,
+            ...(opts.sleep ? { sleep: opts.sleep } : {}),
+            ...(opts.log ? { log: opts.log } : {}),
+            ...(opts.firstDelaySeconds !== undefined ? { firstDelaySeconds: opts.firstDelaySeconds } : {}),
+        });
+    }
+    catch (err) {
+        const e = err;
+        throw new DownloadError(`cannot download ${url}: ${e.message}`, e.retryable, e.status);
+    }
+    finally {
+        client.dispose();
+    }
+    return dest;
+}
+
+;// CONCATENATED MODULE: ./src/qemu/source.ts
+// Getting the QEMU source tree the `qemu-source` input names: download or locate the tarball,
+// check its sha256 against the pin, unpack it into a temporary directory. A local source tree is
+// copied, never patched in place.
+
+
+
+
+
+
+
+/** The sha256 a source tarball must have: the `qemu-sha256` pin, else what the series knows. */
+function expectedSha256(source, entry, pin) {
+    if (pin !== undefined)
+        return { sha256: pin.toLowerCase(), from: 'input "qemu-sha256"' };
+    switch (source.kind) {
+        case 'upstream':
+            return { sha256: entry.upstream.sha256 ?? undefined, from: `patches/series.json (upstream ${entry.version})` };
+        case 'debian':
+            return { sha256: entry.debian.sha256, from: `patches/series.json (Debian ${entry.debian.orig})` };
+        default:
+            return { sha256: undefined, from: 'nothing' };
+    }
+}
+/** Throw when `actual` differs from the expectation; names the input to change. */
+function checkSha256(actual, expected, what) {
+    if (expected.sha256 === undefined || actual.toLowerCase() === expected.sha256)
+        return;
+    const input = expected.from.startsWith('input') ? expected.from : 'input "qemu-source"';
+    throw new Error(`sha256 mismatch for ${what} (${input}): expected ${expected.sha256} (from ${expected.from}), got ${actual}. ` +
+        'The tarball is truncated, corrupt, or not the release it claims to be; set "qemu-sha256" only to a hash you have verified.');
+}
+/** A human description of the source, for logs and the summary. */
+function describeSource(source, entry) {
+    switch (source.kind) {
+        case 'upstream':
+            return entry.upstream.url;
+        case 'debian':
+            return `Debian ${entry.debian.package} ${entry.debian.version} (${entry.debian.orig})`;
+        case 'url':
+            return source.url;
+        case 'path':
+            return source.path;
+    }
+}
+/** QEMU's VERSION file ("10.2.2", "7.2.0", possibly with a trailing newline or "-rcN"). */
+function parseVersionFile(text) {
+    return text.trim().split(/\s/)[0] ?? '';
+}
+function sourcesCacheDir(env = process.env) {
+    const base = env['ANYARCH_CACHE_DIR'] || external_node_path_default().join(external_node_os_default().homedir(), '.cache', 'anyarch-action');
+    return external_node_path_default().join(base, 'sources');
+}
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+async function downloadDebianOrig(entry, dir) {
+    const cached = external_node_path_default().join(sourcesCacheDir(), entry.debian.orig);
+    if ((0,external_node_fs_namespaceObject.existsSync)(cached)) {
+        info(`Using ${cached}`);
+        return cached;
+    }
+    // apt drops privileges to _apt for downloads when it can: let it write here.
+    await external_node_fs_namespaceObject.promises.chmod(dir, 0o777);
+    info(`apt-get source --download-only ${entry.debian.package}=${entry.debian.version}`);
+    try {
+        await mustRun('apt-get', ['source', '--download-only', '-q', `${entry.debian.package}=${entry.debian.version}`], { cwd: dir });
+    }
+    catch (err) {
+        throw new Error(`cannot fetch Debian's QEMU source with apt (it needs "deb-src" lines for a suite that has ` +
+            `${entry.debian.package} ${entry.debian.version}, and "apt-get update"): ${err.message}`);
+    }
+    const file = external_node_path_default().join(dir, entry.debian.orig);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(file))
+        throw new Error(`apt-get source did not produce ${entry.debian.orig}`);
+    return file;
+}
+/** Where the tarball is (downloading it into `dir` if needed), or the tree for a local directory. */
+async function locate(source, entry, dir) {
+    switch (source.kind) {
+        case 'upstream':
+        case 'url': {
+            const url = source.kind === 'url' ? source.url : entry.upstream.url;
+            const name = external_node_path_default().posix.basename(new URL(url).pathname) || 'qemu-source.tar';
+            info(`Downloading ${url}`);
+            try {
+                return { file: await download(url, external_node_path_default().join(dir, name)) };
+            }
+            catch (err) {
+                const input = source.kind === 'url' ? 'input "qemu-source"' : `patches/series.json (upstream ${entry.version})`;
+                throw new Error(`Could not get the QEMU source (${input}): ${err.message}`);
+            }
+        }
+        case 'debian':
+            return { file: await downloadDebianOrig(entry, dir) };
+        case 'path': {
+            const st = await external_node_fs_namespaceObject.promises.stat(source.path).catch(() => undefined);
+            if (!st)
+                throw new Error(`Invalid value for input "qemu-source": ${source.path} does not exist`);
+            return st.isDirectory() ? { tree: source.path } : { file: source.path };
+        }
+    }
+}
+/** Why `tar -xf` failed, from what it (and the decompressor it ran) printed. */
+function unpackProblem(output) {
+    if (/no space left on device/i.test(output))
+        return 'the disk is full';
+    // The decompressor's own verdict first: tar then often adds an "Unexpected EOF" of its own.
+    if (/corrupt|crc|not in gzip format|does not look like a tar archive|format not recognized|invalid (compressed )?data|checksum error/i.test(output)) {
+        return 'the tarball is corrupt or not a tar archive';
+    }
+    if (/unexpected end of (input|file)|unexpected eof|premature end|truncated/i.test(output))
+        return 'the tarball is truncated';
+    return 'tar could not unpack it';
+}
+/** The error for a tarball tar could not unpack: the cause first, then tar's own words. */
+function unpackError(description, file, exitCode, output) {
+    const tail = output.trim().split('\n').slice(-8).join('\n');
+    return (`Cannot unpack the QEMU source ${description}: ${unpackProblem(output)} ` +
+        `(tar -xf ${file} exited with ${exitCode}${tail === '' ? '' : `:\n${tail}`})`);
+}
+/** The directory under `root` holding QEMU's configure: `root` itself or its only subdirectory. */
+async function findTop(root, description) {
+    if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(root, 'configure')))
+        return root;
+    const entries = (await external_node_fs_namespaceObject.promises.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
+    for (const e of entries) {
+        const dir = external_node_path_default().join(root, e.name);
+        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'configure')) && (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'VERSION')))
+            return dir;
+    }
+    throw new Error(`The QEMU source ${description} holds no QEMU source tree (a directory with configure and VERSION, at its top or one level down)`);
+}
+/**
+ * Produce a writable QEMU source tree under `workDir` for `entry`, from `source`, checking the
+ * tarball's hash. The tree's VERSION must be the series' release.
+ */
+async function prepareSource(source, entry, pin, workDir) {
+    const description = describeSource(source, entry);
+    const dl = external_node_path_default().join(workDir, 'download');
+    const unpack = external_node_path_default().join(workDir, 'src');
+    await external_node_fs_namespaceObject.promises.mkdir(dl, { recursive: true });
+    await external_node_fs_namespaceObject.promises.mkdir(unpack, { recursive: true });
+    const expected = expectedSha256(source, entry, pin);
+    const where = await locate(source, entry, dl);
+    let sha256;
+    if (where.file !== undefined) {
+        sha256 = await sha256File(where.file);
+        if (expected.sha256 === undefined) {
+            warning(`No sha256 is pinned for ${description}; it was not verified (got ${sha256}). ` +
+                'Set the "qemu-sha256" input to pin it.');
+        }
+        checkSha256(sha256, expected, description);
+        info(`sha256 ${sha256}${expected.sha256 ? ' (verified)' : ''}`);
+        const tar = await exec_runCommand('tar', ['-xf', where.file, '-C', unpack]);
+        if (tar.exitCode !== 0) {
+            const what = source.kind === 'url' || source.kind === 'path' ? `${description} (input "qemu-source")` : description;
+            throw new Error(unpackError(what, where.file, tar.exitCode, `${tar.stdout}\n${tar.stderr}`));
+        }
+    }
+    else if (where.tree !== undefined) {
+        if (pin !== undefined) {
+            throw new Error(`Input "qemu-sha256" applies to a tarball, but "qemu-source" is the directory ${where.tree}`);
+        }
+        await mustRun('cp', ['-a', `${where.tree}/.`, unpack]);
+    }
+    const dir = await findTop(unpack, description);
+    const version = parseVersionFile(await external_node_fs_namespaceObject.promises.readFile(external_node_path_default().join(dir, 'VERSION'), 'utf8'));
+    if (version !== entry.version) {
+        throw new Error(`The QEMU source from ${description} is version ${version}, but "qemu-version" resolved to ${entry.version}; ` +
+            'the -execve patch is made for that exact release.');
+    }
+    return { dir, sha256, description };
+}
+
+;// CONCATENATED MODULE: ./src/docker/emulator-image.ts
+// The tiny image that carries an emulator into a build: FROM scratch + /qemu-<target>, tagged
+// by the binary's digest and built for the guest platform, so that BuildKit resolves
+// `--mount=type=bind,from=<it>` and `COPY --from=<it>` from the local image store.
+
+
+
+
+const EMULATOR_IMAGE_REPO = 'anyarch-emu';
+/** Tag of the emulator image for `target` whose binary has `sha256`. */
+function emulatorImageRef(target, sha256) {
+    return `${EMULATOR_IMAGE_REPO}:${target}-${sha256.slice(0, 16)}`;
+}
+function emulatorImageDockerfile(target) {
+    return `FROM scratch\nCOPY qemu-${target} /qemu-${target}\n`;
+}
+/** Build and load the emulator image for `platform`; returns its reference. */
+async function buildEmulatorImage(emulatorDir, target, platform, workDir, buildx) {
+    const bin = external_node_path_default().join(emulatorDir, `qemu-${target}`);
+    const ref = emulatorImageRef(target, await sha256File(bin));
+    const ctx = external_node_path_default().join(workDir, `emu-${target}`);
+    await external_node_fs_namespaceObject.promises.rm(ctx, { recursive: true, force: true });
+    await external_node_fs_namespaceObject.promises.mkdir(ctx, { recursive: true });
+    await external_node_fs_namespaceObject.promises.copyFile(bin, external_node_path_default().join(ctx, `qemu-${target}`));
+    await external_node_fs_namespaceObject.promises.chmod(external_node_path_default().join(ctx, `qemu-${target}`), 0o755);
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_default().join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
+    if (buildx) {
+        await mustRun('docker', ['buildx', 'build', '--platform', platform, '--load', '--tag', ref, ctx]);
+    }
+    else {
+        await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
+    }
+    await external_node_fs_namespaceObject.promises.rm(ctx, { recursive: true, force: true });
+    return ref;
+}
+
+;// CONCATENATED MODULE: ./src/docker/keep.ts
+// keep-emulator: a Dockerfile that adds the emulator to a built image and runs the image's
+// entrypoint through it, so the image runs on a host without binfmt_misc. Pure.
+
+/** Where the emulator lives in a keep-emulator image. */
+function keptEmulatorPath(target) {
+    return `/.anyarch/qemu-${target}`;
+}
+/** The entrypoint that runs `original` (possibly empty) through the emulator at `emu`. */
+function wrappedEntrypoint(emu, original) {
+    return [emu, '-execve', emu, ...(original ?? [])];
+}
+/**
+ * FROM the built image, copy the emulator in from the emulator image and wrap the entrypoint.
+ * ENTRYPOINT resets an inherited CMD, so the original CMD is declared again.
+ */
+function keepEmulatorDockerfile(baseImage, emulatorImage, target, config) {
+    const emu = keptEmulatorPath(target);
+    const lines = [
+        `FROM ${baseImage}`,
+        `COPY --from=${emulatorImage} /qemu-${target} ${emu}`,
+        `ENTRYPOINT ${execJson(wrappedEntrypoint(emu, config.entrypoint))}`,
+    ];
+    if (config.cmd !== null && config.cmd.length > 0)
+        lines.push(`CMD ${execJson(config.cmd)}`);
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/docker/build.ts
+// Building the user's image for the guest platform: the emulator image, the rewritten
+// Dockerfile (in a temporary directory, so the workspace stays untouched), `docker buildx build`,
+// and for keep-emulator a second build that puts the emulator into the image.
+
+
+
+
+
+
+
+
+
+
+
+/** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
+ * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */
+const BUILD_MOUNT_DIR = '/dev/.anyarch';
+/** What building with the classic builder (no buildx) gives up; printed as a warning. */
+const CLASSIC_LOSSES = 'docker buildx is not available, so the classic builder is used (DOCKER_BUILDKIT=0). It has no ' +
+    'RUN --mount, so the emulator is COPYed into every guest stage and stays in the image at /.anyarch/; ' +
+    'there is no "digest" output, no $BUILDPLATFORM/$TARGETPLATFORM arguments, no BuildKit cache or secrets, ' +
+    'and pushing is a separate docker push. Install the buildx plugin to avoid all this.';
+function isHostPlatform(platform, hostPlatform) {
+    const a = archFromPlatform(platform);
+    return a !== undefined && a === archFromPlatform(hostPlatform);
+}
+async function runBuild(spec, buildx) {
+    await external_node_fs_namespaceObject.promises.rm(spec.iidFile, { force: true });
+    await external_node_fs_namespaceObject.promises.rm(spec.metadataFile, { force: true });
+    if (buildx) {
+        await mustRun('docker', buildxArgv(spec), { echo: true });
+    }
+    else {
+        await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
+        if (spec.push)
+            for (const t of spec.tags)
+                await mustRun('docker', ['push', t], { echo: true });
+    }
+    const imageid = (0,external_node_fs_namespaceObject.existsSync)(spec.iidFile) ? (await external_node_fs_namespaceObject.promises.readFile(spec.iidFile, 'utf8')).trim() : '';
+    const meta = (0,external_node_fs_namespaceObject.existsSync)(spec.metadataFile) ? parseMetadata(await external_node_fs_namespaceObject.promises.readFile(spec.metadataFile, 'utf8')) : undefined;
+    return { imageid, digest: meta?.digest ?? '' };
+}
+/** Write the Dockerfile to build into `dir`, next to a copy of the user's <name>.dockerignore. */
+async function writeDockerfile(dir, userFile, text) {
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
+    const out = external_node_path_default().join(dir, external_node_path_default().basename(userFile));
+    await external_node_fs_namespaceObject.promises.writeFile(out, text);
+    // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile before <context>/.dockerignore.
+    const ignore = `${userFile}.dockerignore`;
+    if ((0,external_node_fs_namespaceObject.existsSync)(ignore))
+        await external_node_fs_namespaceObject.promises.copyFile(ignore, `${out}.dockerignore`);
+    return out;
+}
+async function buildImage(req) {
+    const platform = req.arch.platform;
+    await external_node_fs_namespaceObject.promises.mkdir(req.workDir, { recursive: true });
+    const files = (name) => ({
+        iidFile: external_node_path_default().join(req.workDir, `${name}.iid`),
+        metadataFile: external_node_path_default().join(req.workDir, `${name}.metadata.json`),
+    });
+    const user = {
+        platform,
+        file: req.file,
+        context: req.context,
+        tags: req.tags,
+        buildArgs: req.buildArgs,
+        labels: req.labels,
+        target: req.target,
+        push: req.push,
+        load: req.load,
+        ...files('image'),
+    };
+    if (req.emulatorDir === undefined) {
+        info(`${platform} is the Docker host's platform: building without the emulator`);
+        return { platform, ...(await runBuild(user, req.buildx)), rewritten: 0 };
+    }
+    const t = req.arch.id;
+    const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.buildx);
+    req.track(emuImage);
+    info(`Emulator image ${emuImage}`);
+    if (!req.buildx)
+        warning(CLASSIC_LOSSES);
+    const original = await external_node_fs_namespaceObject.promises.readFile(req.file, 'utf8');
+    const rw = rewriteDockerfile(original, {
+        guestPlatform: platform,
+        hostPlatform: req.hostPlatform,
+        buildArgs: req.buildArgs,
+        emulatorImage: emuImage,
+        ...(req.buildx
+            ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' }
+            : { emulatorPath: keptEmulatorPath(t), inject: 'copy' }),
+    });
+    info(`${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`);
+    const file = await writeDockerfile(external_node_path_default().join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
+    if (!req.keepEmulator) {
+        return { platform, ...(await runBuild({ ...user, file }, req.buildx)), rewritten: rw.rewritten };
+    }
+    // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
+    // build FROM it with the emulator added, with the user's tags and outputs.
+    const stageTag = `anyarch-stage:${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`;
+    req.track(stageTag);
+    await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.buildx);
+    const stage = await inspectImage(stageTag);
+    const keepDir = external_node_path_default().join(req.workDir, 'keep');
+    await external_node_fs_namespaceObject.promises.mkdir(keepDir, { recursive: true });
+    const keepFile = external_node_path_default().join(keepDir, 'Dockerfile');
+    await external_node_fs_namespaceObject.promises.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
+    const wrapped = await runBuild({ ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined }, req.buildx);
+    return { platform, ...wrapped, rewritten: rw.rewritten };
+}
+
+;// CONCATENATED MODULE: ./src/docker/multiarch.ts
+
+/** Tag suffix for an arch's own image: the platform without "linux/", "/" as "-" (arm64, arm-v7). */
+function archTagSuffix(arch) {
+    return arch.platform.replace(/^linux\//, '').replace(/\//g, '-');
+}
+/** Split an image reference into repository and tag ("latest" when it has none). */
+function splitTag(ref) {
+    const slash = ref.lastIndexOf('/');
+    const colon = ref.lastIndexOf(':');
+    // A colon before the last slash belongs to a registry host:port, not a tag.
+    if (colon > slash)
+        return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+    return { repo: ref, tag: 'latest' };
+}
+/** The tag an arch's image gets when several arches are built: <tag>-<suffix>. */
+function archTag(ref, arch) {
+    const { repo, tag } = splitTag(ref);
+    return `${repo}:${tag}-${archTagSuffix(arch)}`;
+}
+/** Sources for `imagetools create`: the per-arch images by digest in the tag's repository. */
+function manifestSources(ref, digests) {
+    const { repo } = splitTag(ref);
+    return digests.map((d) => `${repo}@${d}`);
+}
+/** Create (push) `tag` as a manifest list of the given per-arch digests; returns its digest. */
+async function publishManifestList(tag, digests) {
+    await mustRun('docker', ['buildx', 'imagetools', 'create', '--tag', tag, ...manifestSources(tag, digests)], { echo: true });
+    const r = await mustRun('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}']);
+    const digest = JSON.parse(r.stdout).digest;
+    if (typeof digest !== 'string' || !digest.startsWith('sha256:')) {
+        throw new Error(`the registry did not report a digest for the manifest list ${tag}`);
+    }
+    return digest;
+}
+
+;// CONCATENATED MODULE: ./src/cache/key.ts
+// Names under which a built emulator is stored in the Actions cache and the runner's tool cache.
+// One entry per QEMU target, whatever else was compiled with it, so that one build of several
+// arches serves later steps that ask for any of them. Everything that changes the binary goes
+// into one digest, so a change to any of them misses.
+
+// Bump when the layout of what is cached changes, to orphan old entries.
+const SCHEMA = 2;
+function emulatorCacheNames(id) {
+    if (!/^[a-z0-9_]+$/.test(id.target))
+        throw new Error(`not a QEMU target name: ${JSON.stringify(id.target)}`);
+    const canonical = JSON.stringify({
+        schema: SCHEMA,
+        qemuVersion: id.qemuVersion,
+        target: id.target,
+        patchSha256: id.patchSha256.toLowerCase(),
+        configureFlags: id.configureFlags,
+        runnerOs: id.runnerOs,
+        runnerArch: id.runnerArch,
+    });
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(canonical).digest('hex');
+    const short = digest.slice(0, 16);
+    const os = id.runnerOs.toLowerCase();
+    const arch = id.runnerArch.toLowerCase();
+    return {
+        key: `anyarch-qemu-${id.target}-${id.qemuVersion}-${os}-${arch}-${short}`,
+        toolName: `anyarch-qemu-${id.target}`,
+        // A prerelease tag starting with a letter is always valid semver, whatever the digest.
+        toolVersion: `${id.qemuVersion}-h${short}`,
+        toolArch: arch,
+        digest,
+    };
+}
+/**
+ * The tool-cache entry that gathers several targets' emulators in one directory (the
+ * "qemu-path" output), named after the per-target entries it copies.
+ */
+function emulatorSetNames(qemuVersion, members, runnerArch) {
+    const digest = (0,external_node_crypto_.createHash)('sha256')
+        .update(JSON.stringify({ schema: SCHEMA, members: members.map((m) => m.digest).sort() }))
+        .digest('hex');
+    const short = digest.slice(0, 16);
+    return {
+        key: `anyarch-qemu-set-${qemuVersion}-${short}`,
+        toolName: 'anyarch-qemu-set',
+        toolVersion: `${qemuVersion}-h${short}`,
+        toolArch: runnerArch.toLowerCase(),
+        digest,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(2088);
 var semver_default = /*#__PURE__*/__nccwpck_require__.n(node_modules_semver);
@@ -50187,7 +50878,7 @@ var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisA
 /**
  * Internal class for retries
  */
-class RetryHelper {
+class retry_helper_RetryHelper {
     constructor(maxAttempts, minSeconds, maxSeconds) {
         if (maxAttempts < 1) {
             throw new Error('max attempts should be greater than or equal to 1');
@@ -50211,11 +50902,11 @@ class RetryHelper {
                     if (isRetryable && !isRetryable(err)) {
                         throw err;
                     }
-                    info(err.message);
+                    core.info(err.message);
                 }
                 // Sleep
                 const seconds = this.getSleepAmount();
-                info(`Waiting ${seconds} seconds before trying again`);
+                core.info(`Waiting ${seconds} seconds before trying again`);
                 yield this.sleep(seconds);
                 attempt++;
             }
@@ -50279,10 +50970,10 @@ const userAgent = 'actions/tool-cache';
  */
 function downloadTool(url, dest, auth, headers) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
-        dest = dest || external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
-        yield mkdirP(external_path_namespaceObject.dirname(dest));
-        core_debug(`Downloading ${url}`);
-        core_debug(`Destination ${dest}`);
+        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
+        yield io.mkdirP(path.dirname(dest));
+        core.debug(`Downloading ${url}`);
+        core.debug(`Destination ${dest}`);
         const maxAttempts = 3;
         const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
         const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
@@ -50305,15 +50996,15 @@ function downloadTool(url, dest, auth, headers) {
 }
 function downloadToolAttempt(url, dest, auth, headers) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (external_fs_namespaceObject.existsSync(dest)) {
+        if (fs.existsSync(dest)) {
             throw new Error(`Destination file path ${dest} already exists`);
         }
         // Get the response headers
-        const http = new lib_HttpClient(userAgent, [], {
+        const http = new httpm.HttpClient(userAgent, [], {
             allowRetries: false
         });
         if (auth) {
-            core_debug('set auth');
+            core.debug('set auth');
             if (headers === undefined) {
                 headers = {};
             }
@@ -50322,29 +51013,29 @@ function downloadToolAttempt(url, dest, auth, headers) {
         const response = yield http.get(url, headers);
         if (response.message.statusCode !== 200) {
             const err = new HTTPError(response.message.statusCode);
-            core_debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            core.debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
             throw err;
         }
         // Download the response body
-        const pipeline = external_util_.promisify(external_stream_namespaceObject.pipeline);
+        const pipeline = util.promisify(stream.pipeline);
         const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
         const readStream = responseMessageFactory();
         let succeeded = false;
         try {
-            yield pipeline(readStream, external_fs_namespaceObject.createWriteStream(dest));
-            core_debug('download complete');
+            yield pipeline(readStream, fs.createWriteStream(dest));
+            core.debug('download complete');
             succeeded = true;
             return dest;
         }
         finally {
             // Error, delete dest before retry
             if (!succeeded) {
-                core_debug('download failed');
+                core.debug('download failed');
                 try {
-                    yield rmRF(dest);
+                    yield io.rmRF(dest);
                 }
                 catch (err) {
-                    core_debug(`Failed to delete '${dest}'. ${err.message}`);
+                    core.debug(`Failed to delete '${dest}'. ${err.message}`);
                 }
             }
         }
@@ -50604,20 +51295,20 @@ function extractZipNix(file, dest) {
  */
 function cacheDir(sourceDir, tool, version, arch) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = node_modules_semver.clean(version) || version;
-        arch = arch || external_os_.arch();
-        core_debug(`Caching tool ${tool} ${version} ${arch}`);
-        core_debug(`source dir: ${sourceDir}`);
-        if (!external_fs_namespaceObject.statSync(sourceDir).isDirectory()) {
+        version = semver.clean(version) || version;
+        arch = arch || os.arch();
+        core.debug(`Caching tool ${tool} ${version} ${arch}`);
+        core.debug(`source dir: ${sourceDir}`);
+        if (!fs.statSync(sourceDir).isDirectory()) {
             throw new Error('sourceDir is not a directory');
         }
         // Create the tool dir
         const destPath = yield _createToolPath(tool, version, arch);
         // copy each child item. do not move. move can fail on Windows
         // due to anti-virus software having an open handle on a file.
-        for (const itemName of external_fs_namespaceObject.readdirSync(sourceDir)) {
-            const s = external_path_namespaceObject.join(sourceDir, itemName);
-            yield io_cp(s, destPath, { recursive: true });
+        for (const itemName of fs.readdirSync(sourceDir)) {
+            const s = path.join(sourceDir, itemName);
+            yield io.cp(s, destPath, { recursive: true });
         }
         // write .complete
         _completeToolPath(tool, version, arch);
@@ -50770,20 +51461,20 @@ function _createExtractFolder(dest) {
 }
 function _createToolPath(tool, version, arch) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-        core_debug(`destination ${folderPath}`);
+        const folderPath = path.join(_getCacheDirectory(), tool, semver.clean(version) || version, arch || '');
+        core.debug(`destination ${folderPath}`);
         const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
+        yield io.rmRF(folderPath);
+        yield io.rmRF(markerPath);
+        yield io.mkdirP(folderPath);
         return folderPath;
     });
 }
 function _completeToolPath(tool, version, arch) {
-    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+    const folderPath = path.join(_getCacheDirectory(), tool, semver.clean(version) || version, arch || '');
     const markerPath = `${folderPath}.complete`;
-    external_fs_namespaceObject.writeFileSync(markerPath, '');
-    core_debug('finished caching tool');
+    fs.writeFileSync(markerPath, '');
+    core.debug('finished caching tool');
 }
 /**
  * Check if version string is explicit
@@ -50841,7 +51532,7 @@ function _getCacheDirectory() {
  */
 function _getTempDirectory() {
     const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
     return tempDirectory;
 }
 /**
@@ -50861,366 +51552,19 @@ function _unique(values) {
     return Array.from(new Set(values));
 }
 //# sourceMappingURL=tool-cache.js.map
-;// CONCATENATED MODULE: ./src/qemu/source.ts
-// Getting the QEMU source tree the `qemu-source` input names: download or locate the tarball,
-// check its sha256 against the pin, unpack it into a temporary directory. A local source tree is
-// copied, never patched in place.
-
-
-
-
-
-
-
-/** The sha256 a source tarball must have: the `qemu-sha256` pin, else what the series knows. */
-function expectedSha256(source, entry, pin) {
-    if (pin !== undefined)
-        return { sha256: pin.toLowerCase(), from: 'input "qemu-sha256"' };
-    switch (source.kind) {
-        case 'upstream':
-            return { sha256: entry.upstream.sha256 ?? undefined, from: `patches/series.json (upstream ${entry.version})` };
-        case 'debian':
-            return { sha256: entry.debian.sha256, from: `patches/series.json (Debian ${entry.debian.orig})` };
-        default:
-            return { sha256: undefined, from: 'nothing' };
-    }
-}
-/** Throw when `actual` differs from the expectation; names the input to change. */
-function checkSha256(actual, expected, what) {
-    if (expected.sha256 === undefined || actual.toLowerCase() === expected.sha256)
-        return;
-    const input = expected.from.startsWith('input') ? expected.from : 'input "qemu-source"';
-    throw new Error(`sha256 mismatch for ${what} (${input}): expected ${expected.sha256} (from ${expected.from}), got ${actual}. ` +
-        'The download is corrupt or not the release it claims to be; set "qemu-sha256" only to a hash you have verified.');
-}
-/** A human description of the source, for logs and the summary. */
-function describeSource(source, entry) {
-    switch (source.kind) {
-        case 'upstream':
-            return entry.upstream.url;
-        case 'debian':
-            return `Debian ${entry.debian.package} ${entry.debian.version} (${entry.debian.orig})`;
-        case 'url':
-            return source.url;
-        case 'path':
-            return source.path;
-    }
-}
-/** QEMU's VERSION file ("10.2.2", "7.2.0", possibly with a trailing newline or "-rcN"). */
-function parseVersionFile(text) {
-    return text.trim().split(/\s/)[0] ?? '';
-}
-function sourcesCacheDir(env = process.env) {
-    const base = env['ANYARCH_CACHE_DIR'] || external_node_path_default().join(external_node_os_default().homedir(), '.cache', 'anyarch-action');
-    return external_node_path_default().join(base, 'sources');
-}
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
-async function downloadDebianOrig(entry, dir) {
-    const cached = external_node_path_default().join(sourcesCacheDir(), entry.debian.orig);
-    if ((0,external_node_fs_namespaceObject.existsSync)(cached)) {
-        info(`Using ${cached}`);
-        return cached;
-    }
-    // apt drops privileges to _apt for downloads when it can: let it write here.
-    await external_node_fs_namespaceObject.promises.chmod(dir, 0o777);
-    info(`apt-get source --download-only ${entry.debian.package}=${entry.debian.version}`);
-    try {
-        await mustRun('apt-get', ['source', '--download-only', '-q', `${entry.debian.package}=${entry.debian.version}`], { cwd: dir });
-    }
-    catch (err) {
-        throw new Error(`cannot fetch Debian's QEMU source with apt (it needs "deb-src" lines for a suite that has ` +
-            `${entry.debian.package} ${entry.debian.version}, and "apt-get update"): ${err.message}`);
-    }
-    const file = external_node_path_default().join(dir, entry.debian.orig);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(file))
-        throw new Error(`apt-get source did not produce ${entry.debian.orig}`);
-    return file;
-}
-/** Where the tarball is (downloading it into `dir` if needed), or the tree for a local directory. */
-async function locate(source, entry, dir) {
-    switch (source.kind) {
-        case 'upstream':
-        case 'url': {
-            const url = source.kind === 'url' ? source.url : entry.upstream.url;
-            const name = external_node_path_default().posix.basename(new URL(url).pathname) || 'qemu-source.tar';
-            info(`Downloading ${url}`);
-            // downloadTool retries transient failures itself.
-            return { file: await downloadTool(url, external_node_path_default().join(dir, name)) };
-        }
-        case 'debian':
-            return { file: await downloadDebianOrig(entry, dir) };
-        case 'path': {
-            const st = await external_node_fs_namespaceObject.promises.stat(source.path).catch(() => undefined);
-            if (!st)
-                throw new Error(`Invalid value for input "qemu-source": ${source.path} does not exist`);
-            return st.isDirectory() ? { tree: source.path } : { file: source.path };
-        }
-    }
-}
-/** The directory under `root` holding QEMU's configure: `root` itself or its only subdirectory. */
-async function findTop(root) {
-    if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(root, 'configure')))
-        return root;
-    const entries = (await external_node_fs_namespaceObject.promises.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory());
-    for (const e of entries) {
-        const dir = external_node_path_default().join(root, e.name);
-        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'configure')) && (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'VERSION')))
-            return dir;
-    }
-    throw new Error(`no QEMU source tree (a directory with configure and VERSION) in ${root}`);
-}
-/**
- * Produce a writable QEMU source tree under `workDir` for `entry`, from `source`, checking the
- * tarball's hash. The tree's VERSION must be the series' release.
- */
-async function prepareSource(source, entry, pin, workDir) {
-    const description = describeSource(source, entry);
-    const dl = external_node_path_default().join(workDir, 'download');
-    const unpack = external_node_path_default().join(workDir, 'src');
-    await external_node_fs_namespaceObject.promises.mkdir(dl, { recursive: true });
-    await external_node_fs_namespaceObject.promises.mkdir(unpack, { recursive: true });
-    const expected = expectedSha256(source, entry, pin);
-    const where = await locate(source, entry, dl);
-    let sha256;
-    if (where.file !== undefined) {
-        sha256 = await sha256File(where.file);
-        if (expected.sha256 === undefined) {
-            warning(`No sha256 is pinned for ${description}; it was not verified (got ${sha256}). ` +
-                'Set the "qemu-sha256" input to pin it.');
-        }
-        checkSha256(sha256, expected, description);
-        info(`sha256 ${sha256}${expected.sha256 ? ' (verified)' : ''}`);
-        await mustRun('tar', ['-xf', where.file, '-C', unpack]);
-    }
-    else if (where.tree !== undefined) {
-        if (pin !== undefined) {
-            throw new Error(`Input "qemu-sha256" applies to a tarball, but "qemu-source" is the directory ${where.tree}`);
-        }
-        await mustRun('cp', ['-a', `${where.tree}/.`, unpack]);
-    }
-    const dir = await findTop(unpack);
-    const version = parseVersionFile(await external_node_fs_namespaceObject.promises.readFile(external_node_path_default().join(dir, 'VERSION'), 'utf8'));
-    if (version !== entry.version) {
-        throw new Error(`The QEMU source from ${description} is version ${version}, but "qemu-version" resolved to ${entry.version}; ` +
-            'the -execve patch is made for that exact release.');
-    }
-    return { dir, sha256, description };
-}
-
-;// CONCATENATED MODULE: ./src/docker/emulator-image.ts
-// The tiny image that carries an emulator into a build: FROM scratch + /qemu-<target>, tagged
-// by the binary's digest and built for the guest platform, so that BuildKit resolves
-// `--mount=type=bind,from=<it>` and `COPY --from=<it>` from the local image store.
-
-
-
-
-const EMULATOR_IMAGE_REPO = 'anyarch-emu';
-/** Tag of the emulator image for `target` whose binary has `sha256`. */
-function emulatorImageRef(target, sha256) {
-    return `${EMULATOR_IMAGE_REPO}:${target}-${sha256.slice(0, 16)}`;
-}
-function emulatorImageDockerfile(target) {
-    return `FROM scratch\nCOPY qemu-${target} /qemu-${target}\n`;
-}
-/** Build and load the emulator image for `platform`; returns its reference. */
-async function buildEmulatorImage(emulatorDir, target, platform, workDir, buildx) {
-    const bin = external_node_path_default().join(emulatorDir, `qemu-${target}`);
-    const ref = emulatorImageRef(target, await sha256File(bin));
-    const ctx = external_node_path_default().join(workDir, `emu-${target}`);
-    await external_node_fs_namespaceObject.promises.rm(ctx, { recursive: true, force: true });
-    await external_node_fs_namespaceObject.promises.mkdir(ctx, { recursive: true });
-    await external_node_fs_namespaceObject.promises.copyFile(bin, external_node_path_default().join(ctx, `qemu-${target}`));
-    await external_node_fs_namespaceObject.promises.chmod(external_node_path_default().join(ctx, `qemu-${target}`), 0o755);
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_default().join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
-    if (buildx) {
-        await mustRun('docker', ['buildx', 'build', '--platform', platform, '--load', '--tag', ref, ctx]);
-    }
-    else {
-        await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
-    }
-    await external_node_fs_namespaceObject.promises.rm(ctx, { recursive: true, force: true });
-    return ref;
-}
-
-;// CONCATENATED MODULE: ./src/docker/keep.ts
-// keep-emulator: a Dockerfile that adds the emulator to a built image and runs the image's
-// entrypoint through it, so the image runs on a host without binfmt_misc. Pure.
-
-/** Where the emulator lives in a keep-emulator image. */
-function keptEmulatorPath(target) {
-    return `/.anyarch/qemu-${target}`;
-}
-/** The entrypoint that runs `original` (possibly empty) through the emulator at `emu`. */
-function wrappedEntrypoint(emu, original) {
-    return [emu, '-execve', emu, ...(original ?? [])];
-}
-/**
- * FROM the built image, copy the emulator in from the emulator image and wrap the entrypoint.
- * ENTRYPOINT resets an inherited CMD, so the original CMD is declared again.
- */
-function keepEmulatorDockerfile(baseImage, emulatorImage, target, config) {
-    const emu = keptEmulatorPath(target);
-    const lines = [
-        `FROM ${baseImage}`,
-        `COPY --from=${emulatorImage} /qemu-${target} ${emu}`,
-        `ENTRYPOINT ${execJson(wrappedEntrypoint(emu, config.entrypoint))}`,
-    ];
-    if (config.cmd !== null && config.cmd.length > 0)
-        lines.push(`CMD ${execJson(config.cmd)}`);
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/docker/build.ts
-// Building the user's image for the guest platform: the emulator image, the rewritten
-// Dockerfile (in a temporary directory, so the workspace stays untouched), `docker buildx build`,
-// and for keep-emulator a second build that puts the emulator into the image.
-
-
-
-
-
-
-
-
-
-
-
-/** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
- * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */
-const BUILD_MOUNT_DIR = '/dev/.anyarch';
-/** What building with the classic builder (no buildx) gives up; printed as a warning. */
-const CLASSIC_LOSSES = 'docker buildx is not available, so the classic builder is used (DOCKER_BUILDKIT=0). It has no ' +
-    'RUN --mount, so the emulator is COPYed into every guest stage and stays in the image at /.anyarch/; ' +
-    'there is no "digest" output, no $BUILDPLATFORM/$TARGETPLATFORM arguments, no BuildKit cache or secrets, ' +
-    'and pushing is a separate docker push. Install the buildx plugin to avoid all this.';
-function isHostPlatform(platform, hostPlatform) {
-    const a = archFromPlatform(platform);
-    return a !== undefined && a === archFromPlatform(hostPlatform);
-}
-async function runBuild(spec, buildx) {
-    await external_node_fs_namespaceObject.promises.rm(spec.iidFile, { force: true });
-    await external_node_fs_namespaceObject.promises.rm(spec.metadataFile, { force: true });
-    if (buildx) {
-        await mustRun('docker', buildxArgv(spec), { echo: true });
-    }
-    else {
-        await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
-        if (spec.push)
-            for (const t of spec.tags)
-                await mustRun('docker', ['push', t], { echo: true });
-    }
-    const imageid = (0,external_node_fs_namespaceObject.existsSync)(spec.iidFile) ? (await external_node_fs_namespaceObject.promises.readFile(spec.iidFile, 'utf8')).trim() : '';
-    const meta = (0,external_node_fs_namespaceObject.existsSync)(spec.metadataFile) ? parseMetadata(await external_node_fs_namespaceObject.promises.readFile(spec.metadataFile, 'utf8')) : undefined;
-    return { imageid, digest: meta?.digest ?? '' };
-}
-/** Write the Dockerfile to build into `dir`, next to a copy of the user's <name>.dockerignore. */
-async function writeDockerfile(dir, userFile, text) {
-    await external_node_fs_namespaceObject.promises.mkdir(dir, { recursive: true });
-    const out = external_node_path_default().join(dir, external_node_path_default().basename(userFile));
-    await external_node_fs_namespaceObject.promises.writeFile(out, text);
-    // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile before <context>/.dockerignore.
-    const ignore = `${userFile}.dockerignore`;
-    if ((0,external_node_fs_namespaceObject.existsSync)(ignore))
-        await external_node_fs_namespaceObject.promises.copyFile(ignore, `${out}.dockerignore`);
-    return out;
-}
-async function buildImage(req) {
-    const platform = req.arch.platform;
-    await external_node_fs_namespaceObject.promises.mkdir(req.workDir, { recursive: true });
-    const files = (name) => ({
-        iidFile: external_node_path_default().join(req.workDir, `${name}.iid`),
-        metadataFile: external_node_path_default().join(req.workDir, `${name}.metadata.json`),
-    });
-    const user = {
-        platform,
-        file: req.file,
-        context: req.context,
-        tags: req.tags,
-        buildArgs: req.buildArgs,
-        labels: req.labels,
-        target: req.target,
-        push: req.push,
-        load: req.load,
-        ...files('image'),
-    };
-    if (req.emulatorDir === undefined) {
-        info(`${platform} is the Docker host's platform: building without the emulator`);
-        return { platform, ...(await runBuild(user, req.buildx)), rewritten: 0 };
-    }
-    const t = req.arch.id;
-    const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.buildx);
-    req.track(emuImage);
-    info(`Emulator image ${emuImage}`);
-    if (!req.buildx)
-        warning(CLASSIC_LOSSES);
-    const original = await external_node_fs_namespaceObject.promises.readFile(req.file, 'utf8');
-    const rw = rewriteDockerfile(original, {
-        guestPlatform: platform,
-        hostPlatform: req.hostPlatform,
-        buildArgs: req.buildArgs,
-        emulatorImage: emuImage,
-        ...(req.buildx
-            ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' }
-            : { emulatorPath: keptEmulatorPath(t), inject: 'copy' }),
-    });
-    info(`${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`);
-    const file = await writeDockerfile(external_node_path_default().join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
-    if (!req.keepEmulator) {
-        return { platform, ...(await runBuild({ ...user, file }, req.buildx)), rewritten: rw.rewritten };
-    }
-    // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
-    // build FROM it with the emulator added, with the user's tags and outputs.
-    const stageTag = `anyarch-stage:${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`;
-    req.track(stageTag);
-    await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.buildx);
-    const stage = await inspectImage(stageTag);
-    const keepDir = external_node_path_default().join(req.workDir, 'keep');
-    await external_node_fs_namespaceObject.promises.mkdir(keepDir, { recursive: true });
-    const keepFile = external_node_path_default().join(keepDir, 'Dockerfile');
-    await external_node_fs_namespaceObject.promises.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
-    const wrapped = await runBuild({ ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined }, req.buildx);
-    return { platform, ...wrapped, rewritten: rw.rewritten };
-}
-
-;// CONCATENATED MODULE: ./src/cache/key.ts
-// Names under which a built emulator is stored in the Actions cache and the runner's tool cache.
-// Everything that changes the binaries goes into one digest, so a change to any of them misses.
-
-// Bump when the layout of what is cached changes, to orphan old entries.
-const SCHEMA = 1;
-function emulatorCacheNames(id) {
-    const targets = [...new Set(id.targets)].sort();
-    const canonical = JSON.stringify({
-        schema: SCHEMA,
-        qemuVersion: id.qemuVersion,
-        targets,
-        patchSha256: id.patchSha256.toLowerCase(),
-        configureFlags: id.configureFlags,
-        runnerOs: id.runnerOs,
-        runnerArch: id.runnerArch,
-    });
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(canonical).digest('hex');
-    const short = digest.slice(0, 16);
-    const os = id.runnerOs.toLowerCase();
-    const arch = id.runnerArch.toLowerCase();
-    return {
-        key: `anyarch-qemu-${id.qemuVersion}-${os}-${arch}-${short}`,
-        toolName: 'anyarch-qemu',
-        // A prerelease tag starting with a letter is always valid semver, whatever the digest.
-        toolVersion: `${id.qemuVersion}-h${short}`,
-        toolArch: arch,
-        digest,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/cache/tool-cache.ts
 // The runner's tool cache (RUNNER_TOOL_CACHE) as the first place a built emulator is looked for.
+//
+// Entries use @actions/tool-cache's layout (<root>/<tool>/<version>/<arch>, finished when the
+// sibling <arch>.complete exists), so tc.find finds them. They are not written with
+// tc.cacheDir, though: it deletes the entry and copies into it in place, so two runs saving the
+// same emulator at once delete each other's files, and one killed mid-copy leaves a partial
+// directory. Here an entry is copied into a private staging directory beside it, then, holding a
+// lock for a few milliseconds, renamed into place whole, and only then marked complete.
+
+
+
+
 
 
 /** The cached emulator directory, or undefined. Never throws: a broken cache is a miss. */
@@ -51234,14 +51578,146 @@ function findInToolCache(names) {
         return undefined;
     }
 }
-/** Copy `dir` into the tool cache; returns the cached directory, or `dir` itself on failure. */
-async function saveToToolCache(dir, names) {
+/** Where tc.find looks for `names` under the tool cache `root`. */
+function toolCachePath(names, root) {
+    return external_node_path_default().join(root, names.toolName, semver_default().clean(names.toolVersion) || names.toolVersion, names.toolArch);
+}
+// Staging and discarded directories beside an entry: "<arch>.tmp-<pid>-<hex>", "<arch>.old-…".
+const SCRATCH = /\.(tmp|old)-\d+-[0-9a-f]+$/;
+/** Scratch directories older than this were left by a run that was killed. */
+const STALE_MS = 10 * 60 * 1000;
+/** A lock is held for a rename and a marker write; one this old was left by a killed run. */
+const STALE_LOCK_MS = 30 * 1000;
+const LOCK_TIMEOUT_MS = 2 * 60 * 1000;
+/**
+ * Run `fn` holding the entry's lock, "<dest>.lock" (a directory: mkdir is atomic). Every change to
+ * an entry and its marker happens under it, so no run sees another's half-made change.
+ */
+async function withEntryLock(dest, fn) {
+    const lock = `${dest}.lock`;
+    const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    for (;;) {
+        try {
+            await external_node_fs_namespaceObject.promises.mkdir(lock);
+            break;
+        }
+        catch (err) {
+            if (err.code !== 'EEXIST')
+                throw err;
+            const st = await external_node_fs_namespaceObject.promises.stat(lock).catch(() => undefined);
+            if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) {
+                await external_node_fs_namespaceObject.promises.rmdir(lock).catch(() => undefined);
+                continue;
+            }
+            if (Date.now() > deadline)
+                throw new Error(`${lock} has been held for over ${LOCK_TIMEOUT_MS / 1000} s`);
+            await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+        }
+    }
     try {
-        return await cacheDir(dir, names.toolName, names.toolVersion, names.toolArch);
+        return await fn();
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rmdir(lock).catch(() => undefined);
+    }
+}
+function scratchName(dest, kind) {
+    return `${dest}.${kind}-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+}
+/** Copy a flat or nested directory, keeping file modes. */
+async function copyTree(from, to) {
+    await external_node_fs_namespaceObject.promises.mkdir(to, { recursive: true });
+    for (const e of await external_node_fs_namespaceObject.promises.readdir(from, { withFileTypes: true })) {
+        const s = external_node_path_default().join(from, e.name);
+        const d = external_node_path_default().join(to, e.name);
+        if (e.isDirectory())
+            await copyTree(s, d);
+        else if (e.isSymbolicLink())
+            await external_node_fs_namespaceObject.promises.symlink(await external_node_fs_namespaceObject.promises.readlink(s), d);
+        else {
+            await external_node_fs_namespaceObject.promises.copyFile(s, d);
+            await external_node_fs_namespaceObject.promises.chmod(d, (await external_node_fs_namespaceObject.promises.stat(s)).mode & 0o7777);
+        }
+    }
+}
+/** Remove scratch directories of `dest` that killed runs left behind. */
+async function removeStaleScratch(dest) {
+    const parent = external_node_path_default().dirname(dest);
+    const base = external_node_path_default().basename(dest);
+    const entries = await external_node_fs_namespaceObject.promises.readdir(parent).catch(() => []);
+    for (const name of entries) {
+        if (!name.startsWith(`${base}.`) || !SCRATCH.test(name))
+            continue;
+        const p = external_node_path_default().join(parent, name);
+        const st = await external_node_fs_namespaceObject.promises.stat(p).catch(() => undefined);
+        if (st && Date.now() - st.mtimeMs > STALE_MS)
+            await external_node_fs_namespaceObject.promises.rm(p, { recursive: true, force: true }).catch(() => undefined);
+    }
+}
+/** Move a directory aside (atomically) and delete it; nothing if it is not there. */
+async function removeDir(dir) {
+    const aside = scratchName(dir, 'old');
+    try {
+        await external_node_fs_namespaceObject.promises.rename(dir, aside);
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return;
+        throw err;
+    }
+    await external_node_fs_namespaceObject.promises.rm(aside, { recursive: true, force: true });
+}
+/**
+ * Copy `dir` into the tool cache; returns the cached directory, or `dir` itself on failure.
+ * Safe against other runs saving the same entry at the same time (one complete copy wins, all
+ * of them return it) and against being killed (no marker until the entry is whole).
+ */
+async function saveToToolCache(dir, names) {
+    const root = process.env['RUNNER_TOOL_CACHE'];
+    if (!root) {
+        warning('Could not store the emulator in the tool cache: RUNNER_TOOL_CACHE is not set');
+        return dir;
+    }
+    const dest = toolCachePath(names, root);
+    const marker = `${dest}.complete`;
+    const staging = scratchName(dest, 'tmp');
+    try {
+        await external_node_fs_namespaceObject.promises.mkdir(external_node_path_default().dirname(dest), { recursive: true });
+        await removeStaleScratch(dest);
+        await copyTree(dir, staging);
+        const stored = await withEntryLock(dest, async () => {
+            if ((0,external_node_fs_namespaceObject.existsSync)(marker) && (0,external_node_fs_namespaceObject.existsSync)(dest))
+                return false;
+            // Without its marker an entry is what a killed run left, complete or not: replace it.
+            await external_node_fs_namespaceObject.promises.rm(marker, { force: true });
+            await removeDir(dest);
+            await external_node_fs_namespaceObject.promises.rename(staging, dest);
+            await external_node_fs_namespaceObject.promises.writeFile(marker, '');
+            return true;
+        });
+        if (!stored) {
+            // Another run stored it first; its copy is as good as ours.
+            info(`The tool cache already holds ${dest}`);
+            await external_node_fs_namespaceObject.promises.rm(staging, { recursive: true, force: true });
+        }
+        return dest;
     }
     catch (err) {
         warning(`Could not store the emulator in the tool cache: ${err.message}`);
+        await external_node_fs_namespaceObject.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
         return dir;
+    }
+}
+/** Remove a tool-cache entry: first its marker, so that it never looks complete while going. */
+async function removeFromToolCache(dir) {
+    try {
+        await withEntryLock(dir, async () => {
+            await external_node_fs_namespaceObject.promises.rm(`${dir}.complete`, { force: true });
+            await removeDir(dir);
+        });
+    }
+    catch (err) {
+        warning(`Could not remove ${dir} from the tool cache: ${err.message}`);
     }
 }
 
@@ -56307,8 +56783,6 @@ var external_node_http_ = __nccwpck_require__(7067);
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -108047,11 +108521,41 @@ async function selfTest(dir, targets, version) {
 
 
 
-async function applyPatch(srcDir, patchFile) {
-    const r = await exec_runCommand('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '--forward', '-d', srcDir, '-i', patchFile]);
+/** The files and hunks GNU patch reports as not applied, from its output. */
+function patchFailures(output) {
+    const out = [];
+    let file = '';
+    let missing = false;
+    for (const line of output.split('\n')) {
+        const f = /^(?:checking|patching) file '?(.+?)'?$/.exec(line) ?? /^The next patch would create the file (.+),$/.exec(line);
+        if (f)
+            file = f[1] ?? '';
+        if (/^can't find file to patch/.test(line))
+            missing = true;
+        const header = /^\|(?:---|\+\+\+) [ab]\/(.+?)(?:\t.*)?$/.exec(line);
+        if (missing && header) {
+            out.push(`${header[1]}: not in the source tree`);
+            missing = false;
+        }
+        const hunk = /^Hunk #(\d+) FAILED at (\d+)/.exec(line);
+        if (hunk)
+            out.push(`${file}: hunk #${hunk[1]} FAILED at line ${hunk[2]}`);
+        if (/^Reversed \(or previously applied\) patch detected/.test(line))
+            out.push(`${file}: already patched`);
+        if (/^which already exists!/.test(line))
+            out.push(`${file}: already exists`);
+    }
+    return [...new Set(out)];
+}
+async function applyPatch(srcDir, patchFile, qemuVersion) {
+    const r = await exec_runCommand('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '--forward', '--batch', '-d', srcDir, '-i', patchFile]);
     if (r.exitCode !== 0) {
-        throw new Error(`the -execve patch ${external_node_path_default().basename(patchFile)} does not apply to this QEMU source ` +
-            `(patch -p1 --fuzz=0 failed):\n${(r.stdout + r.stderr).trim().split('\n').slice(-20).join('\n')}`);
+        const output = `${r.stdout}\n${r.stderr}`;
+        const failed = patchFailures(output);
+        const series = qemuVersion.split('.').slice(0, 2).join('.');
+        throw new Error(`The -execve patch ${external_node_path_default().basename(patchFile)} (QEMU series ${series}, made for ${qemuVersion}) does not apply to this QEMU source` +
+            `${failed.length > 0 ? `: ${failed.join('; ')}` : ''}. It needs the release's pristine source tree. ` +
+            `patch -p1 --fuzz=0 said:\n${output.trim().split('\n').slice(-20).join('\n')}`);
     }
 }
 async function buildEmulators(req) {
@@ -108061,7 +108565,7 @@ async function buildEmulators(req) {
     const buildDir = external_node_path_default().join(req.srcDir, 'build');
     try {
         info(`Applying ${external_node_path_default().basename(req.patchFile)}`);
-        await applyPatch(req.srcDir, req.patchFile);
+        await applyPatch(req.srcDir, req.patchFile, req.qemuVersion);
         await external_node_fs_namespaceObject.promises.mkdir(buildDir, { recursive: true });
         info(`Configuring: ../configure ${req.configureFlags.join(' ')}`);
         await mustRun('../configure', req.configureFlags, { cwd: buildDir, onLine: record });
@@ -108213,71 +108717,125 @@ async function ensureBuildDeps(qemuVersion, mode) {
 
 
 
+/** Cache names of each target's own entry, and the patch and configure flags of the build. */
 function cacheNamesFor(req) {
     const patchFile = external_node_path_default().join(req.actionRoot, 'patches', req.entry.patch);
     const patchSha256 = (0,external_node_crypto_.createHash)('sha256').update((0,external_node_fs_namespaceObject.readFileSync)(patchFile)).digest('hex');
-    const flags = configureFlags(req.entry.version, req.targets);
-    const names = emulatorCacheNames({
-        qemuVersion: req.entry.version,
-        targets: req.targets,
-        patchSha256,
-        configureFlags: flags,
-        runnerOs: req.runnerOs,
-        runnerArch: req.runnerArch,
-    });
-    return { names, patchFile, flags };
+    const names = new Map();
+    for (const target of req.targets) {
+        names.set(target, emulatorCacheNames({
+            qemuVersion: req.entry.version,
+            target,
+            patchSha256,
+            // The flags of a build of this target alone: a binary does not depend on its build-mates.
+            configureFlags: configureFlags(req.entry.version, [target]),
+            runnerOs: req.runnerOs,
+            runnerArch: req.runnerArch,
+        }));
+    }
+    return { names, patchFile, flags: configureFlags(req.entry.version, req.targets) };
 }
 async function discard(dir, why) {
     warning(`Discarding the cached emulator in ${dir}: ${why}. It will be rebuilt.`);
-    await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    // tool-cache marks a finished entry with a sibling "<dir>.complete".
-    await external_node_fs_namespaceObject.promises.rm(`${dir}.complete`, { force: true }).catch(() => undefined);
+    await removeFromToolCache(dir);
+}
+/** A tool-cache entry that passes the self-test, or undefined (a failing one is discarded). */
+async function fromToolCache(names, targets, version) {
+    const cached = findInToolCache(names);
+    if (cached === undefined)
+        return undefined;
+    const problem = await selfTest(cached, targets, version);
+    if (problem === undefined)
+        return cached;
+    await discard(cached, problem);
+    return undefined;
+}
+/** One directory with every target's emulator: the single entry itself, or a set entry of copies. */
+async function gather(req, names, found) {
+    if (req.targets.length === 1)
+        return found.get(req.targets[0]);
+    const setNames = emulatorSetNames(req.entry.version, [...names.values()], req.runnerArch);
+    const existing = await fromToolCache(setNames, req.targets, req.entry.version);
+    if (existing !== undefined)
+        return existing;
+    const staging = external_node_path_default().join(req.workDir, 'set');
+    await external_node_fs_namespaceObject.promises.rm(staging, { recursive: true, force: true });
+    await external_node_fs_namespaceObject.promises.mkdir(staging, { recursive: true });
+    for (const [t, dir] of found)
+        await external_node_fs_namespaceObject.promises.copyFile(external_node_path_default().join(dir, `qemu-${t}`), external_node_path_default().join(staging, `qemu-${t}`));
+    const dir = await saveToToolCache(staging, setNames);
+    if (dir === staging) {
+        throw new Error('the tool cache could not store the emulators; see the warning above');
+    }
+    return dir;
 }
 async function installEmulators(req) {
     const { names, patchFile, flags } = cacheNamesFor(req);
     const version = req.entry.version;
-    const base = { version, targets: req.targets, cacheKey: names.key };
-    info(`Emulator cache key ${names.key}`);
-    const cached = findInToolCache(names);
-    if (cached !== undefined) {
-        const problem = await selfTest(cached, req.targets, version);
-        if (problem === undefined) {
-            info(`Found in the tool cache: ${cached}`);
-            return { ...base, dir: cached, cacheHit: 'tool-cache', compileSeconds: undefined, source: undefined };
+    for (const [t, n] of names)
+        info(`Emulator cache key ${n.key} (qemu-${t})`);
+    // Each target on its own: tool cache, then the Actions cache.
+    const found = new Map();
+    let restored = 0;
+    for (const t of req.targets) {
+        const n = names.get(t);
+        const cached = await fromToolCache(n, [t], version);
+        if (cached !== undefined) {
+            info(`qemu-${t}: found in the tool cache: ${cached}`);
+            found.set(t, cached);
+            continue;
         }
-        await discard(cached, problem);
-    }
-    if (req.useActionsCache && (await restoreFromActionsCache(req.actionsCacheDir, names.key))) {
-        const problem = await selfTest(req.actionsCacheDir, req.targets, version);
-        if (problem === undefined) {
-            info('Restored from the Actions cache');
-            const dir = await saveToToolCache(req.actionsCacheDir, names);
-            return { ...base, dir, cacheHit: 'actions-cache', compileSeconds: undefined, source: undefined };
+        const restoreDir = external_node_path_default().join(req.actionsCacheDir, t);
+        if (req.useActionsCache && (await restoreFromActionsCache(restoreDir, n.key))) {
+            const problem = await selfTest(restoreDir, [t], version);
+            if (problem === undefined) {
+                info(`qemu-${t}: restored from the Actions cache`);
+                found.set(t, await saveToToolCache(restoreDir, n));
+                restored++;
+                continue;
+            }
+            warning(`qemu-${t} restored from the Actions cache fails its self-test (${problem}); rebuilding`);
+            await external_node_fs_namespaceObject.promises.rm(restoreDir, { recursive: true, force: true });
         }
-        warning(`The emulator restored from the Actions cache fails its self-test (${problem}); rebuilding`);
-        await external_node_fs_namespaceObject.promises.rm(req.actionsCacheDir, { recursive: true, force: true });
     }
-    info(`Compiling QEMU ${version} for ${req.targets.join(', ')}`);
-    await ensureBuildDeps(version, req.installDeps);
-    const src = await prepareSource(req.source, req.entry, req.sha256Pin, req.workDir);
-    await external_node_fs_namespaceObject.promises.rm(req.actionsCacheDir, { recursive: true, force: true });
-    await external_node_fs_namespaceObject.promises.mkdir(external_node_path_default().dirname(req.actionsCacheDir), { recursive: true });
-    const built = await buildEmulators({
-        srcDir: src.dir,
-        patchFile,
-        qemuVersion: version,
-        targets: req.targets,
-        configureFlags: flags,
-        outDir: req.actionsCacheDir,
-    });
-    // The source and object files are several hundred MB; free them before the image build.
-    await external_node_fs_namespaceObject.promises.rm(src.dir, { recursive: true, force: true });
-    const dir = await saveToToolCache(built.dir, names);
-    // Saved here rather than in post: a failing image build must not lose a 5-minute compile.
-    if (req.useActionsCache && (await saveToActionsCache(req.actionsCacheDir, names.key))) {
-        info(`Saved to the Actions cache as ${names.key}`);
+    // Everything still missing in one QEMU build.
+    const missing = req.targets.filter((t) => !found.has(t));
+    let compileSeconds;
+    let source;
+    if (missing.length > 0) {
+        info(`Compiling QEMU ${version} for ${missing.join(', ')}`);
+        await ensureBuildDeps(version, req.installDeps);
+        const src = await prepareSource(req.source, req.entry, req.sha256Pin, req.workDir);
+        const outDir = external_node_path_default().join(req.workDir, 'built');
+        await external_node_fs_namespaceObject.promises.rm(outDir, { recursive: true, force: true });
+        const built = await buildEmulators({
+            srcDir: src.dir,
+            patchFile,
+            qemuVersion: version,
+            targets: missing,
+            configureFlags: missing.length === req.targets.length ? flags : configureFlags(version, missing),
+            outDir,
+        });
+        // The source and object files are several hundred MB; free them before the image build.
+        await external_node_fs_namespaceObject.promises.rm(src.dir, { recursive: true, force: true });
+        for (const t of missing) {
+            const n = names.get(t);
+            const own = external_node_path_default().join(req.actionsCacheDir, t);
+            await external_node_fs_namespaceObject.promises.rm(own, { recursive: true, force: true });
+            await external_node_fs_namespaceObject.promises.mkdir(own, { recursive: true });
+            await external_node_fs_namespaceObject.promises.rename(external_node_path_default().join(built.dir, `qemu-${t}`), external_node_path_default().join(own, `qemu-${t}`));
+            found.set(t, await saveToToolCache(own, n));
+            // Saved here rather than in post: a failing image build must not lose a compile.
+            if (req.useActionsCache && (await saveToActionsCache(own, n.key)))
+                info(`Saved qemu-${t} to the Actions cache as ${n.key}`);
+        }
+        compileSeconds = built.seconds;
+        source = src.description;
     }
-    return { ...base, dir, cacheHit: 'false', compileSeconds: built.seconds, source: src.description };
+    const dir = await gather(req, names, found);
+    const cacheHit = missing.length > 0 ? 'false' : restored > 0 ? 'actions-cache' : 'tool-cache';
+    const cacheKey = [...names.values()].map((n) => n.key).join(',');
+    return { dir, version, targets: req.targets, cacheHit, compileSeconds, source, cacheKey };
 }
 
 ;// CONCATENATED MODULE: ./src/qemu/series.ts
@@ -108431,6 +108989,7 @@ function resolveQemuVersion(spec, series) {
 
 
 
+
 /** QEMU targets to compile: every arch, less the host's own when images are built. */
 function targetsToCompile(arches, build, hostPlatform) {
     if (!build || hostPlatform === undefined)
@@ -108442,13 +109001,12 @@ async function runPipeline(inputs, runner, track) {
     const { qemu, docker } = await group('Resolve', async () => {
         const qemu = resolveQemuVersion(inputs.qemuVersion, loadSeries(actionRoot));
         info(`QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`);
-        if (inputs.build && inputs.arches.length > 1) {
-            throw new Error('Input "arch" names several architectures while "build" is true: one image build emulates one guest. ' +
-                'Run the action once per architecture, or set "build: false" to only prepare the emulators.');
-        }
-        const docker = inputs.build ? await detectDocker() : undefined;
+        const docker = inputs.build || inputs.run !== undefined ? await detectDocker() : undefined;
         if (docker) {
             info(`Docker host platform ${docker.hostPlatform}; buildx ${docker.buildx ? 'available' : 'missing'}`);
+            if (inputs.build && inputs.push && inputs.arches.length > 1 && !docker.buildx) {
+                throw new Error('Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available');
+            }
         }
         return { qemu, docker };
     });
@@ -108479,21 +109037,9 @@ async function runPipeline(inputs, runner, track) {
         });
         info(`Emulator ready in ${emulator.dir} (cache hit: ${emulator.cacheHit})`);
     }
-    if (inputs.run !== undefined) {
-        await group('Run script', async () => {
-            const env = { ANYARCH_QEMU_VERSION: qemu.version };
-            if (emulator) {
-                env['ANYARCH_QEMU_PATH'] = emulator.dir;
-                env['PATH'] = `${emulator.dir}${(external_node_path_default()).delimiter}${process.env['PATH'] ?? ''}`;
-            }
-            await mustRun('bash', ['-e', '-o', 'pipefail', '-c', inputs.run ?? ''], { echo: true, cwd: runner.workspace, env });
-        });
-    }
-    let imageid = '';
-    let digest = '';
-    const rows = [];
+    const emulatorFor = (arch) => emulator?.targets.includes(arch.id) ? external_node_path_default().join(emulator.dir, `qemu-${arch.id}`) : undefined;
     const row = (arch, img) => {
-        const compiled = emulator?.targets.includes(arch.id);
+        const compiled = emulatorFor(arch) !== undefined;
         return {
             arch: arch.id,
             platform: arch.platform,
@@ -108505,34 +109051,66 @@ async function runPipeline(inputs, runner, track) {
             digest: img.digest,
         };
     };
+    const images = [];
+    let digest = '';
     if (inputs.build && docker) {
-        const arch = inputs.arches[0];
-        const result = await group(`Build the ${arch.platform} image`, () => buildImage({
-            arch,
-            hostPlatform: docker.hostPlatform,
-            buildx: docker.buildx,
-            emulatorDir: emulator?.targets.includes(arch.id) ? emulator.dir : undefined,
-            context: inputs.context,
-            file: inputs.file,
-            tags: inputs.tags,
-            buildArgs: inputs.buildArgs,
-            labels: inputs.labels,
-            target: inputs.target,
-            push: inputs.push,
-            load: inputs.load,
-            keepEmulator: inputs.keepEmulator,
-            workDir: external_node_path_default().join(workDir, 'image'),
-            track: (ref) => track.image(ref),
-        }));
-        imageid = result.imageid;
-        digest = result.digest;
-        rows.push(row(arch, result));
+        const several = inputs.arches.length > 1;
+        for (const arch of inputs.arches) {
+            // With several arches each image gets <tag>-<suffix>; the user's tags become manifest lists.
+            const tags = several ? inputs.tags.map((t) => archTag(t, arch)) : inputs.tags;
+            const result = await group(`Build the ${arch.platform} image`, () => buildImage({
+                ...inputs,
+                arch,
+                tags,
+                hostPlatform: docker.hostPlatform,
+                buildx: docker.buildx,
+                emulatorDir: emulatorFor(arch) !== undefined ? emulator?.dir : undefined,
+                workDir: external_node_path_default().join(workDir, 'image', arch.id),
+                track: (ref) => track.image(ref),
+            }));
+            images.push({ arch: arch.id, platform: arch.platform, imageid: result.imageid, digest: result.digest, tags });
+        }
+        if (!several)
+            digest = images[0]?.digest ?? '';
+        else if (inputs.push && inputs.tags.length > 0) {
+            digest = await group('Push the multi-arch manifest list', async () => {
+                const missing = images.filter((i) => i.digest === '');
+                if (missing.length > 0) {
+                    throw new Error(`no pushed digest for ${missing.map((i) => i.platform).join(', ')}: cannot make a manifest list`);
+                }
+                let listDigest = '';
+                for (const tag of inputs.tags) {
+                    listDigest = await publishManifestList(tag, images.map((i) => i.digest));
+                    info(`${tag}: manifest list ${listDigest} (${images.map((i) => i.platform).join(', ')})`);
+                }
+                return listDigest;
+            });
+        }
     }
-    else {
-        for (const arch of inputs.arches)
-            rows.push(row(arch, { imageid: '', digest: '' }));
+    if (inputs.run !== undefined && docker) {
+        for (const arch of inputs.arches) {
+            const image = inputs.runImage ?? images.find((i) => i.arch === arch.id)?.imageid;
+            if (image === undefined || image === '')
+                throw new Error(`no image to run the "run" script in for ${arch.platform}`);
+            await group(`Run the script in ${arch.platform} (${image})`, () => runInGuest({
+                arch,
+                image,
+                emulator: emulatorFor(arch),
+                workspace: runner.workspace,
+                shell: inputs.runShell,
+                script: inputs.run ?? '',
+                env: new Map([
+                    ['CI', 'true'],
+                    ['ANYARCH_ARCH', arch.id],
+                    ['ANYARCH_PLATFORM', arch.platform],
+                    ['ANYARCH_QEMU_VERSION', qemu.version],
+                ]),
+            }));
+        }
     }
-    return { qemu, emulator, platforms: inputs.arches.map((a) => a.platform), imageid, digest, rows };
+    const rows = inputs.arches.map((arch) => row(arch, images.find((i) => i.arch === arch.id) ?? { imageid: '', digest: '' }));
+    const imageid = images.map((i) => i.imageid).join(',');
+    return { qemu, emulator, platforms: inputs.arches.map((a) => a.platform), imageid, digest, images, rows };
 }
 
 ;// CONCATENATED MODULE: ./src/runner.ts
@@ -108603,6 +109181,7 @@ function summaryCells(row) {
 
 
 
+
 function stateTracker() {
     const images = [];
     const paths = [];
@@ -108626,6 +109205,7 @@ function setOutputs(r) {
     setOutput('platform', r.platforms.join(','));
     setOutput('imageid', r.imageid);
     setOutput('digest', r.digest);
+    setOutput('images', JSON.stringify(r.images));
 }
 async function writeSummary(r) {
     if (!process.env['GITHUB_STEP_SUMMARY'])
@@ -108650,6 +109230,9 @@ async function run() {
 }
 run().catch((err) => {
     setFailed(err instanceof Error ? err.message : String(err));
+    // The step's exit status is the script's, as when it runs directly in a workflow.
+    if (err instanceof GuestScriptError)
+        process.exitCode = err.exitCode;
 });
 
 var __webpack_exports__run = __webpack_exports__.e;

@@ -31636,11 +31636,24 @@ async function haveCommand(cmd) {
 // Asking the Docker CLI and daemon what is there: buildx, the daemon's platform, image configs.
 
 
-async function detectDocker() {
-    const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']);
-    if (v.exitCode !== 0) {
-        throw new Error(`the Docker daemon does not answer (docker version): ${(v.stderr || v.stdout).trim()}`);
+/** Why `docker version` could not reach the daemon, and what to do about it. */
+function dockerUnreachable(output, env = process.env) {
+    const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
+    const said = output.trim().split('\n').slice(-3).join(' ');
+    if (/permission denied/i.test(output)) {
+        return (`The Docker daemon at ${where} refuses this user (docker version: ${said}). ` +
+            'Run as root or as a member of the "docker" group.');
     }
+    return (`The Docker daemon is not reachable at ${where} (docker version: ${said}). ` +
+        'Start it (e.g. "sudo systemctl start docker", or "sudo dockerd &" where there is no systemd) or point DOCKER_HOST ' +
+        'at a running one. With "build: false" only the emulator is set up, without Docker.');
+}
+async function detectDocker() {
+    const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err) => {
+        throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
+    });
+    if (v.exitCode !== 0)
+        throw new Error(dockerUnreachable(`${v.stdout}\n${v.stderr}`));
     const [os = 'linux', arch = 'amd64'] = v.stdout.trim().split(/\s+/);
     // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
     const forced = process.env['ANYARCH_BUILDER'] === 'classic';

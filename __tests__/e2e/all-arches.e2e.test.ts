@@ -1,0 +1,73 @@
+// Every supported guest architecture end to end (issue 5): one step with all seven arches builds
+// an image per arch from a base made of that arch's Debian packages, whose RUN step starts child
+// processes under the emulator; the run script then runs in each image. No push: each image is
+// loaded locally under <tag>-<suffix>.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  assertNoBinfmt, cleanupEnv, docker, ensureBase, gitStatus, imageExists, imageFile, LOCAL_QEMU, makeWorkspace,
+  runAction, type RunEnv,
+} from './harness.js';
+
+// arch input, Debian arch of the base, `uname -m` in the guest, Docker platform.
+const ARCHES: readonly (readonly [string, string, string, string])[] = [
+  ['aarch64', 'arm64', 'aarch64', 'linux/arm64'],
+  ['arm', 'armhf', 'armv7l', 'linux/arm/v7'],
+  ['i386', 'i386', 'i686', 'linux/386'],
+  ['ppc64le', 'ppc64el', 'ppc64le', 'linux/ppc64le'],
+  ['s390x', 's390x', 's390x', 'linux/s390x'],
+  ['riscv64', 'riscv64', 'riscv64', 'linux/riscv64'],
+  ['mips64el', 'mips64el', 'mips64', 'linux/mips64le'],
+];
+
+const DOCKERFILE = `ARG TARGETARCH
+FROM anyarch-test/base:\${TARGETARCH}
+RUN sh -c 'echo "$(uname -m) child of $PPID"' > /child && sh -c 'cat /child' > /grandchild
+`;
+const SCRIPT = 'sh -c "cat /grandchild" > "ran-$(uname -m).txt"\n';
+
+describe('all seven arches in one step', () => {
+  let env: RunEnv;
+  let before: string;
+  let result: ReturnType<typeof runAction>;
+  const tag = 'anyarch-e2e/all:test';
+
+  beforeAll(() => {
+    for (const [arch] of ARCHES) assertNoBinfmt(arch);
+    for (const [, deb] of ARCHES) ensureBase(deb);
+    env = makeWorkspace({ Dockerfile: DOCKERFILE });
+    before = gitStatus(env.workspace);
+    result = runAction(env, { arch: ARCHES.map((a) => a[0]).join(','), ...LOCAL_QEMU, tags: tag, load: 'true', run: SCRIPT });
+  });
+  afterAll(() => {
+    for (const i of JSON.parse(result?.main.outputs.get('images') ?? '[]') as { tags: string[] }[]) {
+      for (const ref of i.tags) if (imageExists(ref)) docker('image', 'rm', '--force', ref);
+    }
+    if (env) cleanupEnv(env);
+  });
+
+  test('main and post succeed for every platform', () => {
+    if (result.main.status !== 0) throw new Error(result.main.log.slice(-8000));
+    expect(result.post.status).toBe(0);
+    expect(result.main.outputs.get('platform')).toBe(ARCHES.map((a) => a[3]).join(','));
+  });
+
+  test.each(ARCHES.map((a) => [...a]))('%s: the image is %s-based, its RUN children ran as %s', (arch, _deb, uname, platform) => {
+    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; platform: string; tags: string[] }[];
+    const img = images.find((i) => i.arch === arch)!;
+    expect(img.platform).toBe(platform);
+    const ref = img.tags[0]!;
+    expect(ref).toBe(`${tag}-${platform.replace(/^linux\//, '').replace(/\//g, '-')}`);
+    const inspect = JSON.parse(docker('image', 'inspect', ref))[0] as { Architecture: string; Os: string };
+    expect(`${inspect.Os}/${inspect.Architecture}`).toBe(platform.replace(/\/v7$/, ''));
+    expect(imageFile(ref, '/grandchild')).toMatch(new RegExp(`^${uname} child of \\d+\\n$`));
+    // The run script ran in the same image, under the same emulator.
+    expect(readFileSync(path.join(env.workspace, `ran-${uname}.txt`), 'utf8')).toBe(imageFile(ref, '/grandchild'));
+  });
+
+  test('the workspace holds only what the run script wrote', () => {
+    const added = gitStatus(env.workspace).split('\n').filter((l) => l && !before.includes(l));
+    expect(added.sort()).toEqual(ARCHES.map((a) => `?? ran-${a[2]}.txt`).sort());
+  });
+});

@@ -1,0 +1,161 @@
+// Several arches in one step (issue 5): `arch: aarch64,arm,riscv64` with push builds one image
+// per arch through its emulator, pushes each under <tag>-<suffix>, and publishes the tag as a
+// manifest list on a real registry; the `run` script then runs inside each image under
+// emulation with the workspace mounted. A failing script fails the step with its exit status.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBase, ensureBaseImages, gitStatus, imageExists, LOCAL_QEMU,
+  makeWorkspace, expectPostCleaned, runAction, startRegistry, type Registry, type RunEnv,
+} from './harness.js';
+
+const ARCHES = ['aarch64', 'arm', 'riscv64'];
+// uname -m in each guest, and the platform buildx records.
+const UNAME: Record<string, string> = { aarch64: 'aarch64', arm: 'armv7l', riscv64: 'riscv64' };
+const PLATFORMS = [
+  { architecture: 'arm64', os: 'linux' },
+  { architecture: 'arm', os: 'linux', variant: 'v7' },
+  { architecture: 'riscv64', os: 'linux' },
+];
+
+const DOCKERFILE = `ARG TARGETARCH
+FROM anyarch-test/base:\${TARGETARCH}
+RUN sh -c 'echo built-on-$(uname -m)' > /arch-child
+`;
+// Runs in each guest: a child process reads what the image's RUN step wrote, into the workspace.
+const SCRIPT = `set -u
+m=$(uname -m)
+sh -c "cat /arch-child" > "run-$m.txt"
+echo "ran in $m"
+`;
+
+const REPO = 'anyarch-e2e/multi';
+const LIST_TYPES = [
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+].join(', ');
+const IMAGE_TYPES = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'].join(', ');
+
+interface Descriptor {
+  digest: string;
+  platform?: { architecture: string; os: string; variant?: string };
+}
+
+describe('three arches in one step, pushed as one multi-arch tag, with a run script', () => {
+  let registry: Registry | undefined;
+  let env: RunEnv;
+  let before: string;
+  let tag: string;
+  let result: ReturnType<typeof runAction>;
+
+  const get = async (p: string, accept: string) => {
+    const r = await fetch(`http://${registry!.host}/v2/${REPO}/${p}`, { headers: { Accept: accept } });
+    return { status: r.status, digest: r.headers.get('docker-content-digest'), body: Buffer.from(await r.arrayBuffer()) };
+  };
+
+  beforeAll(async () => {
+    for (const a of ARCHES) assertNoBinfmt(a);
+    ensureBaseImages();
+    for (const a of ['armhf', 'riscv64']) ensureBase(a);
+    registry = await startRegistry();
+    tag = `${registry.host}/${REPO}:1.0`;
+    env = makeWorkspace({ Dockerfile: DOCKERFILE });
+    before = gitStatus(env.workspace);
+    result = runAction(env, { arch: ARCHES.join(','), ...LOCAL_QEMU, push: 'true', tags: tag, run: SCRIPT });
+  });
+  afterAll(async () => {
+    for (const i of JSON.parse(result?.main.outputs.get('images') ?? '[]') as { imageid: string; tags: string[] }[]) {
+      for (const ref of [...i.tags, i.imageid]) if (ref && imageExists(ref)) docker('image', 'rm', '--force', ref);
+    }
+    if (env) cleanupEnv(env);
+    await registry?.stop();
+  });
+
+  test('main and post succeed; the outputs name three platforms and one list digest', () => {
+    if (result.main.status !== 0) throw new Error(result.main.log.slice(-8000));
+    if (result.post.status !== 0) throw new Error(result.post.log.slice(-3000));
+    const o = result.main.outputs;
+    expect(o.get('platform')).toBe('linux/arm64,linux/arm/v7,linux/riscv64');
+    expect(o.get('digest')).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(o.get('imageid')!.split(',')).toHaveLength(3);
+    // One QEMU build (or none, when cached) for all three emulators.
+    expect((result.main.log.match(/Configuring: \.\.\/configure/g) ?? []).length).toBeLessThanOrEqual(1);
+  });
+
+  test('the registry serves the tag as a manifest list of the three images, under the digest output', async () => {
+    const list = await get('manifests/1.0', LIST_TYPES);
+    expect(list.status).toBe(200);
+    expect(list.digest).toBe(result.main.outputs.get('digest'));
+    const manifests = (JSON.parse(list.body.toString('utf8')) as { manifests: Descriptor[] }).manifests;
+    expect(manifests.map((m) => m.platform)).toEqual(PLATFORMS);
+    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; digest: string; tags: string[] }[];
+    expect(images.map((i) => i.arch)).toEqual(ARCHES);
+    expect(images.map((i) => i.digest)).toEqual(manifests.map((m) => m.digest));
+    // Each arch's own tag serves that arch's image.
+    for (const [n, i] of images.entries()) {
+      expect(i.tags).toEqual([`${registry!.host}/${REPO}:1.0-${['arm64', 'arm-v7', 'riscv64'][n]}`]);
+      const own = await get(`manifests/${i.tags[0]!.split(':').pop()}`, IMAGE_TYPES);
+      expect(own.status).toBe(200);
+      expect(own.digest).toBe(i.digest);
+    }
+  });
+
+  test("every image's RUN step ran under its own emulator", () => {
+    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; imageid: string }[];
+    for (const i of images) {
+      const inspect = JSON.parse(docker('image', 'inspect', i.imageid))[0] as { Architecture: string };
+      expect(inspect.Architecture).toBe({ aarch64: 'arm64', arm: 'arm', riscv64: 'riscv64' }[i.arch]);
+    }
+  });
+
+  test('the run script ran in each guest, its child processes too, with the workspace mounted', () => {
+    for (const a of ARCHES) {
+      expect(readFileSync(path.join(env.workspace, `run-${UNAME[a]}.txt`), 'utf8')).toBe(`built-on-${UNAME[a]}\n`);
+      expect(result.main.log).toContain(`ran in ${UNAME[a]}`);
+    }
+  });
+
+  test('post removed what the action made; the workspace holds only what the script wrote', () => {
+    const added = gitStatus(env.workspace).split('\n').filter((l) => l && !before.includes(l));
+    expect(added.sort()).toEqual(ARCHES.map((a) => `?? run-${UNAME[a]}.txt`).sort());
+    for (const a of ARCHES) rmSync(path.join(env.workspace, `run-${UNAME[a]}.txt`));
+    expectPostCleaned(env, before, result.main);
+  });
+});
+
+describe('a failing run script fails the step with its exit status', () => {
+  let env: RunEnv;
+  let before: string;
+  let result: ReturnType<typeof runAction>;
+
+  beforeAll(() => {
+    assertNoBinfmt('aarch64');
+    ensureBaseImages();
+    env = makeWorkspace({ 'README.md': 'fixture\n' });
+    before = gitStatus(env.workspace);
+    result = runAction(env, {
+      arch: 'aarch64',
+      ...LOCAL_QEMU,
+      build: 'false',
+      'run-image': BASE_ARM64,
+      run: 'echo "before in $(uname -m)"\nsh -c "exit 7"\necho after\n',
+    });
+  });
+  afterAll(() => {
+    if (env) cleanupEnv(env);
+  });
+
+  test('the step exits with 7, after the lines before the failure', () => {
+    expect(result.main.status).toBe(7);
+    expect(result.main.log).toContain('before in aarch64');
+    expect(result.main.log).not.toMatch(/^after$/m);
+    expect(result.main.log).toMatch(/::error::The "run" script failed in the linux\/arm64 guest with exit status 7/);
+  });
+
+  test('post succeeds and leaves nothing behind', () => {
+    expect(result.post.status).toBe(0);
+    expect(gitStatus(env.workspace)).toBe(before);
+    expect(readdirSync(env.temp)).toEqual([]);
+  });
+});
