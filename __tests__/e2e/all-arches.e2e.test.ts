@@ -21,8 +21,8 @@ const ARCHES: readonly (readonly [string, string, string, string])[] = [
   ['mips64el', 'mips64el', 'mips64', 'linux/mips64le'],
 ];
 
-const DOCKERFILE = `ARG TARGETARCH
-FROM anyarch-test/base:\${TARGETARCH}
+// $TARGETARCH is BuildKit's automatic arg; declaring it (ARG TARGETARCH) empties it on dockerd 20.10's frontend.
+const DOCKERFILE = `FROM anyarch-test/base:\${TARGETARCH}
 RUN sh -c 'echo "$(uname -m) child of $PPID"' > /child && sh -c 'cat /child' > /grandchild
 `;
 const SCRIPT = 'sh -c "cat /grandchild" > "ran-$(uname -m).txt"\n';

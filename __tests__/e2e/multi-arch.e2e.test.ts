@@ -19,8 +19,8 @@ const PLATFORMS = [
   { architecture: 'riscv64', os: 'linux' },
 ];
 
-const DOCKERFILE = `ARG TARGETARCH
-FROM anyarch-test/base:\${TARGETARCH}
+// $TARGETARCH is BuildKit's automatic arg; declaring it (ARG TARGETARCH) empties it on dockerd 20.10's frontend.
+const DOCKERFILE = `FROM anyarch-test/base:\${TARGETARCH}
 RUN sh -c 'echo built-on-$(uname -m)' > /arch-child
 `;
 // Runs in each guest: a child process reads what the image's RUN step wrote, into the workspace.
