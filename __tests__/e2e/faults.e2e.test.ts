@@ -17,6 +17,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   assertNoBinfmt, CACHE_BASE, cleanupEnv, gitStatus, mainResult, makeWorkspace, prepareStep, ROOT, runAction, runPost,
+  startChildServer,
   type RunEnv, type StepResult,
 } from './harness.js';
 
@@ -147,12 +148,7 @@ describe('fault matrix', () => {
     sh('tar', ['-C', trees, '-cJf', path.join(srv, 'qemu-10.2.1.tar.xz'), 'qemu-10.2.1']);
 
     toolCache = path.join(scratch, 'tool-cache');
-    server = spawn(process.execPath, ['-e', SERVER, srv, path.join(scratch, 'requests')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const port = await new Promise<string>((resolve, reject) => {
-      server.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
-      server.once('exit', (code) => reject(new Error(`HTTP server exited (${code})`)));
-    });
-    base = `http://127.0.0.1:${port}`;
+    ({ server, base } = await startChildServer(SERVER, [srv, path.join(scratch, 'requests')]));
     env = makeWorkspace({ Dockerfile: 'FROM scratch\n' });
     before = gitStatus(env.workspace);
   });

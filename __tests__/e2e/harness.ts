@@ -1,7 +1,7 @@
 // Running the bundled action the way a runner does: INPUT_* variables (with action.yml's
 // defaults), GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, `node dist/main/index.js`,
 // then `node dist/post/index.js` with the saved state as STATE_* variables.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -346,4 +346,18 @@ export function expectPostCleaned(env: RunEnv, before: string, main: StepResult)
   expect(created.some((r) => r.startsWith('anyarch-emu:'))).toBe(true);
   for (const ref of created) expect(imageExists(ref)).toBe(false);
   expect(readdirSync(env.temp)).toEqual([]);
+}
+
+/**
+ * Start `node -e script ...args` as a loopback HTTP server in a child process (the tests block
+ * the event loop with spawnSync, so a server in this process could not answer). The script
+ * prints its port on stdout once listening; returns the child and its base URL.
+ */
+export async function startChildServer(script: string, args: readonly string[]): Promise<{ server: ChildProcess; base: string }> {
+  const server = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    server.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    server.once('exit', (code) => reject(new Error(`HTTP server exited (${code})`)));
+  });
+  return { server, base: `http://127.0.0.1:${port}` };
 }

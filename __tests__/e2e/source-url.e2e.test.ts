@@ -1,12 +1,14 @@
 // qemu-source as a URL, served by an HTTP server on loopback: the tarball is really downloaded
 // and checked; a checksum that does not match, or a missing file, fails with an error that
 // names the input, and leaves no tool-cache entry and nothing in the workspace.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { assertNoBinfmt, CACHE_BASE, cleanupEnv, gitStatus, makeWorkspace, runAction, type RunEnv } from './harness.js';
+import {
+  assertNoBinfmt, CACHE_BASE, cleanupEnv, gitStatus, makeWorkspace, runAction, startChildServer, type RunEnv,
+} from './harness.js';
 
 const TARBALL = path.join(CACHE_BASE, 'sources', 'qemu_10.2.2+ds.orig.tar.xz');
 const DEBIAN_SHA = 'be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb';
@@ -44,14 +46,7 @@ describe('qemu-source from a URL', () => {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'anyarch-e2e-http-'));
     // An empty tool cache of its own, so that the source has to be fetched.
     toolCache = path.join(scratch, 'tool-cache');
-    server = spawn(process.execPath, ['-e', SERVER, TARBALL, path.join(scratch, 'requests')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const port = await new Promise<string>((resolve, reject) => {
-      server.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
-      server.once('exit', (code) => reject(new Error(`HTTP server exited (${code})`)));
-    });
-    base = `http://127.0.0.1:${port}`;
+    ({ server, base } = await startChildServer(SERVER, [TARBALL, path.join(scratch, 'requests')]));
     env = makeWorkspace({ Dockerfile: 'FROM scratch\n' });
     before = gitStatus(env.workspace);
   });
