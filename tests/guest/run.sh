@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Guest test suite for QEMU linux-user's -execve option.
 #
-#   run.sh --emulator DIR [--arch A]... [--arches A,B,...] [--keep] [--timeout SEC] [PATTERN...]
+#   run.sh --emulator DIR [--arch A]... [--arches A,B,...] [--jobs N] [--keep] [--timeout SEC] [PATTERN...]
 #   run.sh --native [--keep] [PATTERN...]
 #   run.sh --list [--arch ...] [--native] [PATTERN...]
 #
@@ -9,6 +9,8 @@
 # --emulator DIR  directory holding static host builds qemu-A of any of them
 # --arch A        run only architecture A (repeatable); default: every qemu-A found in DIR
 # --arches LIST   the same for a comma-separated list
+# --jobs N        spread the arches over N processes run at once (default 1); each arch's cases
+#                 still run one after another, and each process's output is shown when it ends
 # --native        run the cases on the host kernel itself, without an emulator (an amd64 root),
 #                 to check the suite's expectations about the kernel; emulator-only cases skip
 # --list          print the case names and exit
@@ -35,6 +37,7 @@ list=0
 native=0
 keep=0
 timeout_s=60
+jobs=1
 patterns=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,6 +51,8 @@ while [ $# -gt 0 ]; do
     --list) list=1; shift ;;
     --keep) keep=1; shift ;;
     --timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; timeout_s=$2; shift 2 ;;
+    --jobs) [ $# -ge 2 ] || die "--jobs needs a number"; jobs=$2; shift 2 ;;
+    --jobs=*) jobs=${1#*=}; shift ;;
     -h|--help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     --) shift; patterns+=("$@"); break ;;
     -*) die "unknown option $1 (see --help)" ;;
@@ -87,6 +92,47 @@ for a in "${arches[@]}"; do
   debian_arch "$a" >/dev/null || die "unsupported arch '$a' (${all_arches[*]})"
   if [ "$a" = x86_64 ] && [ "$native" = 0 ]; then die "x86_64 is the host: use --native"; fi
 done
+
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$jobs'"
+
+# Several processes: each runs this script for its share of the arches (round robin), with
+# its output in a file shown when it ends, then the totals are added up. The cases are mostly
+# one emulated process at a time, so a 2-core machine runs two arches in about the time of one.
+if [ "$jobs" -gt 1 ] && [ ${#arches[@]} -gt 1 ] && [ "$list" = 0 ] && [ "$native" = 0 ]; then
+  [ "$jobs" -le ${#arches[@]} ] || jobs=${#arches[@]}
+  logs=$(mktemp -d "${TMPDIR:-/tmp}/anyarch-guest-jobs.XXXXXX")
+  pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null; wait; rm -rf "$logs"' EXIT
+  trap 'exit 130' INT TERM
+  extra=()
+  [ "$keep" = 1 ] && extra+=(--keep)
+  for ((j = 0; j < jobs; j++)); do
+    share=()
+    for ((i = j; i < ${#arches[@]}; i += jobs)); do share+=("${arches[i]}"); done
+    echo "job $((j + 1)): ${share[*]}"
+    "$0" --emulator "$emu_dir" --arches "$(IFS=,; echo "${share[*]}")" --timeout "$timeout_s" \
+      ${extra[@]+"${extra[@]}"} -- ${patterns[@]+"${patterns[@]}"} >"$logs/$j.log" 2>&1 &
+    pids+=($!)
+  done
+  total_p=0 total_f=0
+  for ((j = 0; j < jobs; j++)); do
+    wait "${pids[j]}"
+    # Every line but the job's own totals, which are added up here.
+    grep -vE '^[0-9]+ passed, [0-9]+ failed$' "$logs/$j.log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/$j.log" | tail -n 1)
+    if [ -z "$line" ]; then
+      echo "FAIL job $((j + 1)) ended without totals"
+      total_f=$((total_f + 1))
+      continue
+    fi
+    read -r p _ f _ <<<"${line//,/}"
+    total_p=$((total_p + p)); total_f=$((total_f + f))
+  done
+  pids=()
+  echo "$total_p passed, $total_f failed"
+  [ "$total_f" -eq 0 ]
+  exit
+fi
 
 # Case selection ---------------------------------------------------------------
 selected() { # full-name
