@@ -2,7 +2,7 @@
 # Build a Debian bookworm arm64 image on this x86-64 machine, without binfmt_misc, through the
 # action's command-line entry point, then run it here:
 #
-#   sudo scripts/demo.sh
+#   scripts/demo.sh          (as root; without root it uses the Docker that is there)
 #
 # 1. scripts/setup.sh: Docker, buildx and the QEMU build dependencies from Debian; dockerd.
 # 2. A Debian bookworm arm64 root, first stage only (debootstrap --foreign runs nothing of the
@@ -161,10 +161,7 @@ cli=(node "$root/dist/cli/index.js"
 printf '%q ' "${cli[@]}"
 printf '\n'
 set +e
-# @actions/core writes workflow commands; outside Actions show groups as headings and drop debug lines.
-(cd "$ctx" && GITHUB_WORKSPACE="$ctx" "${cli[@]}") 2>&1 \
-  | sed -u -e '/^::debug::/d' -e '/^::endgroup::/d' -e 's/^::group::\(.*\)/--- \1/' \
-  | tee "$work/cli.log"
+(cd "$ctx" && GITHUB_WORKSPACE="$ctx" "${cli[@]}") 2>&1 | tee "$work/cli.log"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 0 ] || die "the action's CLI failed (exit $rc); its output is above"

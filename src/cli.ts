@@ -4,15 +4,17 @@
 //   node dist/cli/index.js rewrite --platform linux/arm64 --image IMG --emulator PATH [FILE|-]
 // Flags are named like the action's inputs; outputs are printed as name=value lines.
 // Whatever the run leaves outside the tool cache is removed before exiting, as post.ts does.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeLeftovers } from './cleanup.js';
+import { renderWorkflowCommands } from './cli-output.js';
 import { rewriteDockerfile } from './docker/dockerfile.js';
 import { GuestScriptError } from './docker/guest-run.js';
 import { parseInputs } from './inputs.js';
 import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
 import { summaryCells, SUMMARY_HEADER } from './summary.js';
+import { forwardSignalsToChildren, signalExitCode } from './util/signals.js';
 
 /** The action's inputs, in action.yml order. */
 export const INPUT_NAMES = [
@@ -98,7 +100,7 @@ async function action(argv: string[]): Promise<number> {
   };
   const runner = runnerEnv();
   exportRunnerDirs(runner);
-  const inputs = parseInputs(get, { workspace: runner.workspace, exists: existsSync });
+  const inputs = parseInputs(get, { workspace: runner.workspace, exists: existsSync, realpath: realpathSync.native });
   const images: string[] = [];
   const paths: string[] = [];
   const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };
@@ -127,9 +129,14 @@ async function main(argv: string[]): Promise<number> {
   return action(argv);
 }
 
+// Inside Actions (a run: step) the runner reads the workflow commands; anywhere else they are
+// shown as headings and "warning:" lines, and debug lines only with RUNNER_DEBUG=1.
+if (process.env['GITHUB_ACTIONS'] !== 'true') renderWorkflowCommands(process.env['RUNNER_DEBUG'] === '1');
+// Ctrl-C stops the compile and still removes the temp dir (the finally above).
+forwardSignalsToChildren((msg) => process.stderr.write(`${msg}\n`));
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = err instanceof GuestScriptError ? err.exitCode : 1;
+  process.exitCode = signalExitCode() ?? (err instanceof GuestScriptError ? err.exitCode : 1);
 }

@@ -1,6 +1,6 @@
 // Action inputs: a pure parser over a getter (testable without the runner) and a thin
 // wrapper that reads them through @actions/core.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { type Arch, resolveArchList } from './arch.js';
@@ -117,15 +117,42 @@ export function parseKeyValues(input: string, raw: string, keyPattern: RegExp): 
   return out;
 }
 
-/** Resolve `p` against the workspace and insist it stays inside it. */
-export function insideWorkspace(input: string, p: string, workspace: string): string {
+/** Resolve `p` against the workspace and insist it stays inside it. With `realpath`, symbolic
+ * links count too: a link in the workspace that points outside it is outside. */
+export function insideWorkspace(input: string, p: string, workspace: string, realpath?: (p: string) => string): string {
   const root = path.resolve(workspace);
   const abs = path.resolve(root, p);
-  const rel = path.relative(root, abs);
-  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+  const outside = (r: string, a: string): boolean => {
+    const rel = path.relative(r, a);
+    return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+  };
+  if (outside(root, abs)) {
     throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} is outside the workspace ${root}`);
   }
+  if (realpath) {
+    const real = resolveLinks(abs, realpath);
+    if (outside(resolveLinks(root, realpath), real)) {
+      throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} leads through a symbolic link to ${real}, outside the workspace ${root}`);
+    }
+  }
   return abs;
+}
+
+/** `realpath` of the longest part of `p` that exists, with the rest appended (a Dockerfile
+ * named by `file` may not exist yet when the inputs are read). */
+function resolveLinks(p: string, realpath: (p: string) => string): string {
+  const rest: string[] = [];
+  let dir = p;
+  for (;;) {
+    try {
+      return path.join(realpath(dir), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(dir);
+      if (parent === dir) return p;
+      rest.push(path.basename(dir));
+      dir = parent;
+    }
+  }
 }
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -177,6 +204,8 @@ export interface ParseOptions {
   readonly workspace: string;
   /** Checks that a local qemu-source exists; without it the parse touches no file. */
   readonly exists?: (p: string) => boolean;
+  /** Resolves symbolic links, so that `context` and `file` can't leave the workspace through one. */
+  readonly realpath?: (p: string) => string;
 }
 
 export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
@@ -199,11 +228,11 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
   else if (installRaw === 'never' || FALSE.includes(installRaw)) installDeps = 'never';
   else throw bad('install-deps', installRaw, 'Allowed: auto, false, never');
 
-  const context = insideWorkspace('context', get('context').trim() || '.', workspace);
+  const context = insideWorkspace('context', get('context').trim() || '.', workspace, opts.realpath);
   const fileRaw = get('file').trim();
   const file = fileRaw === ''
-    ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace)
-    : insideWorkspace('file', fileRaw, workspace);
+    ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace, opts.realpath)
+    : insideWorkspace('file', fileRaw, workspace, opts.realpath);
 
   const tags = parseList(get('tags'));
   for (const t of tags) {
@@ -256,5 +285,6 @@ export function getInputs(): Inputs {
   return parseInputs((name) => core.getInput(name), {
     workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
     exists: existsSync,
+    realpath: realpathSync.native,
   });
 }

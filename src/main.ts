@@ -11,6 +11,7 @@ import { getInputs } from './inputs.js';
 import { runPipeline, type PipelineResult, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
 import { SUMMARY_HEADER, summaryCells } from './summary.js';
+import { forwardSignalsToChildren, signalExitCode } from './util/signals.js';
 
 function stateTracker(): Tracker {
   const images: string[] = [];
@@ -58,8 +59,10 @@ export async function run(): Promise<void> {
   await writeSummary(result);
 }
 
+forwardSignalsToChildren((msg) => core.warning(msg));
 run().catch((err: unknown) => {
   core.setFailed(err instanceof Error ? err.message : String(err));
   // The step's exit status is the script's, as when it runs directly in a workflow.
   if (err instanceof GuestScriptError) process.exitCode = err.exitCode;
+  process.exitCode = signalExitCode() ?? process.exitCode;
 });

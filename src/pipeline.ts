@@ -64,7 +64,9 @@ export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Trac
     return { qemu, docker };
   });
 
-  const workDir = await fs.mkdtemp(path.join(runner.temp, 'anyarch-'));
+  const workDir = await fs.mkdtemp(path.join(runner.temp, 'anyarch-')).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`Cannot make a temporary directory in ${runner.temp} (RUNNER_TEMP, or the system's temp dir outside Actions): ${err.code ?? err.message}`);
+  });
   track.path(workDir);
   const targets = targetsToCompile(inputs.arches, inputs.build, docker?.hostPlatform);
   let emulator: Emulator | undefined;

@@ -100,6 +100,46 @@ async function killTree(sid: number): Promise<void> {
   }
 }
 
+interface MainEnd {
+  readonly pid: number;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly log: string;
+}
+
+/** Run main in a session of its own; `atNinja` gets its pid once ninja reports progress. */
+function runMainUntilNinja(processEnv: NodeJS.ProcessEnv, atNinja: (pid: number) => void): Promise<MainEnd> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main', 'index.js')], {
+    env: processEnv,
+    cwd: processEnv['GITHUB_WORKSPACE'],
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  let seen = false;
+  return new Promise((resolve) => {
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (!seen && /^\s+\d+% \(\d+\/\d+\), \d+ s$/m.test(log)) {
+        seen = true;
+        atNinja(child.pid!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('close', (code, signal) => resolve({ pid: child.pid!, code, signal, log }));
+  });
+}
+
+/** What is still running in the session `sid` after up to 15 s for it to empty. */
+async function settledSession(sid: number): Promise<string[]> {
+  for (let i = 0; i < 150; i++) {
+    if (sessionMembers(sid).length === 0) return [];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return sessionMembers(sid).map((p) => p.comm);
+}
+
 /** A directory holding a QEMU-like tree: VERSION, a configure that does nothing, some data. */
 function fakeTree(root: string, version: string): string {
   const top = path.join(root, `qemu-${version}`);
@@ -374,34 +414,40 @@ describe('fault matrix', () => {
     const inputs = { ...BASE_INPUTS, 'qemu-source': url, 'qemu-sha256': DEBIAN_SHA };
     const extra = { RUNNER_TOOL_CACHE: toolCache };
 
-    // Main, in a session of its own, killed with all it started once ninja reports progress.
-    const step = prepareStep(env, inputs, extra);
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main', 'index.js')], {
-      env: step.processEnv,
-      cwd: env.workspace,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // A cancelled step: SIGINT to main alone once ninja reports progress. Main passes it on to
+    // ninja, which stops its compilers (each in a group of its own); nothing may be left running.
+    const step1 = prepareStep(env, inputs, extra);
+    let runningAtSigint: string[] = [];
+    const cancelled = await runMainUntilNinja(step1.processEnv, (pid) => {
+      runningAtSigint = sessionMembers(pid).map((p) => p.comm);
+      process.kill(pid, 'SIGINT');
     });
-    let log = '';
+    const leftAfterSigint = await settledSession(cancelled.pid);
+    await killTree(cancelled.pid);
+    expect(runningAtSigint).toContain('ninja');
+    expect(cancelled.log).toMatch(/Received SIGINT: passing it on to pid \d+/);
+    expect({ code: cancelled.code, signal: cancelled.signal }).toEqual({ code: 130, signal: null });
+    expect(leftAfterSigint).toEqual([]);
+    expect(completeMarks(toolCache)).toEqual([]);
+    const cancelledResult = mainResult(step1, cancelled.code ?? -1, cancelled.log);
+    expect(runPost(step1, cancelledResult).status).toBe(0);
+    expect(gitStatus(env.workspace)).toBe(before);
+    expect(readdirSync(env.temp)).toEqual([]);
+
+    // A runner that gives up waiting: SIGKILL to main and all it started, mid-compile.
+    const step = prepareStep(env, inputs, extra);
     let running: string[] = [];
     let killing: Promise<void> | undefined;
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => {
-      const onData = (d: Buffer) => {
-        log += d.toString();
-        if (killing === undefined && /^\s+\d+% \(\d+\/\d+\), \d+ s$/m.test(log)) {
-          running = sessionMembers(child.pid!).map((p) => p.comm);
-          killing = killTree(child.pid!);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('exit', (_code, sig) => resolve(sig));
+    const hard = await runMainUntilNinja(step.processEnv, (pid) => {
+      running = sessionMembers(pid).map((p) => p.comm);
+      killing = killTree(pid);
     });
     await killing;
-    expect(signal).toBe('SIGKILL');
+    const log = hard.log;
+    expect(hard.signal).toBe('SIGKILL');
     expect(log).toMatch(/Compiling on \d+ core\(s\): ninja /);
     expect(running).toContain('ninja');
-    expect(sessionMembers(child.pid!)).toEqual([]);
+    expect(sessionMembers(hard.pid)).toEqual([]);
     expect(completeMarks(toolCache)).toEqual([]);
 
     const killed = mainResult(step, -1, log);

@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { InputError, parseInputs, type Inputs } from '../../src/inputs.js';
 
 const WS = '/ws/repo';
@@ -148,5 +151,53 @@ describe('parseInputs', () => {
   it('allows a context that is the workspace itself or a dot-dot-named child', () => {
     expect(parse({ arch: 'arm', context: WS }).context).toBe(WS);
     expect(parse({ arch: 'arm', context: '..x' }).context).toBe(`${WS}/..x`);
+  });
+});
+
+describe('context and file through symbolic links', () => {
+  // A real directory: the check resolves links on the file system.
+  let ws: string;
+  let outside: string;
+  const parseIn = (values: Record<string, string>): Inputs =>
+    parseInputs((name) => values[name] ?? '', { workspace: ws, realpath: realpathSync.native });
+
+  beforeAll(() => {
+    const top = mkdtempSync(path.join(os.tmpdir(), 'anyarch-links-'));
+    ws = path.join(top, 'ws');
+    outside = path.join(top, 'elsewhere');
+    mkdirSync(path.join(ws, 'sub'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(path.join(outside, 'Dockerfile'), 'FROM scratch\n');
+    symlinkSync(outside, path.join(ws, 'out'));
+    symlinkSync(path.join(ws, 'sub'), path.join(ws, 'in'));
+    symlinkSync(path.join(outside, 'Dockerfile'), path.join(ws, 'Dockerfile.link'));
+    // The workspace reached through a link of its own is still the workspace.
+    symlinkSync(ws, path.join(top, 'ws-link'));
+  });
+  afterAll(() => rmSync(path.dirname(ws), { recursive: true, force: true }));
+
+  it.each([
+    [{ arch: 'arm', context: 'out' }, 'context'],
+    [{ arch: 'arm', file: 'out/Dockerfile' }, 'file'],
+    [{ arch: 'arm', file: 'Dockerfile.link' }, 'file'],
+    [{ arch: 'arm', context: 'out/deeper/not-yet' }, 'context'],
+  ])('refuses %j, naming %s and where the link leads', (values, input) => {
+    let err: unknown;
+    try {
+      parseIn(values);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).input).toBe(input);
+    expect((err as Error).message).toContain(`leads through a symbolic link to ${outside}`);
+  });
+
+  it('takes links that stay inside, and a workspace named through a link', () => {
+    expect(parseIn({ arch: 'arm', context: 'in' }).context).toBe(path.join(ws, 'in'));
+    expect(parseIn({ arch: 'arm', file: 'in/Dockerfile' }).file).toBe(path.join(ws, 'in', 'Dockerfile'));
+    const viaLink = path.join(path.dirname(ws), 'ws-link');
+    const i = parseInputs((name) => ({ arch: 'arm', context: 'sub' })[name] ?? '', { workspace: viaLink, realpath: realpathSync.native });
+    expect(i.context).toBe(path.join(viaLink, 'sub'));
   });
 });

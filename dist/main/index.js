@@ -49411,15 +49411,43 @@ function parseKeyValues(input, raw, keyPattern) {
     });
     return out;
 }
-/** Resolve `p` against the workspace and insist it stays inside it. */
-function insideWorkspace(input, p, workspace) {
+/** Resolve `p` against the workspace and insist it stays inside it. With `realpath`, symbolic
+ * links count too: a link in the workspace that points outside it is outside. */
+function insideWorkspace(input, p, workspace, realpath) {
     const root = external_node_path_default().resolve(workspace);
     const abs = external_node_path_default().resolve(root, p);
-    const rel = external_node_path_default().relative(root, abs);
-    if (rel === '..' || rel.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(rel)) {
+    const outside = (r, a) => {
+        const rel = external_node_path_default().relative(r, a);
+        return rel === '..' || rel.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(rel);
+    };
+    if (outside(root, abs)) {
         throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} is outside the workspace ${root}`);
     }
+    if (realpath) {
+        const real = resolveLinks(abs, realpath);
+        if (outside(resolveLinks(root, realpath), real)) {
+            throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} leads through a symbolic link to ${real}, outside the workspace ${root}`);
+        }
+    }
     return abs;
+}
+/** `realpath` of the longest part of `p` that exists, with the rest appended (a Dockerfile
+ * named by `file` may not exist yet when the inputs are read). */
+function resolveLinks(p, realpath) {
+    const rest = [];
+    let dir = p;
+    for (;;) {
+        try {
+            return external_node_path_default().join(realpath(dir), ...rest.reverse());
+        }
+        catch {
+            const parent = external_node_path_default().dirname(dir);
+            if (parent === dir)
+                return p;
+            rest.push(external_node_path_default().basename(dir));
+            dir = parent;
+        }
+    }
 }
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const QEMU_SOURCES = 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree';
@@ -49488,11 +49516,11 @@ function parseInputs(get, opts) {
         installDeps = 'never';
     else
         throw bad('install-deps', installRaw, 'Allowed: auto, false, never');
-    const context = insideWorkspace('context', get('context').trim() || '.', workspace);
+    const context = insideWorkspace('context', get('context').trim() || '.', workspace, opts.realpath);
     const fileRaw = get('file').trim();
     const file = fileRaw === ''
-        ? insideWorkspace('file', external_node_path_default().join(context, 'Dockerfile'), workspace)
-        : insideWorkspace('file', fileRaw, workspace);
+        ? insideWorkspace('file', external_node_path_default().join(context, 'Dockerfile'), workspace, opts.realpath)
+        : insideWorkspace('file', fileRaw, workspace, opts.realpath);
     const tags = parseList(get('tags'));
     for (const t of tags) {
         const problem = imageTagProblem(t);
@@ -49541,6 +49569,7 @@ function getInputs() {
     return parseInputs((name) => getInput(name), {
         workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
         exists: external_node_fs_namespaceObject.existsSync,
+        realpath: external_node_fs_namespaceObject.realpathSync.native,
     });
 }
 
@@ -109010,7 +109039,9 @@ async function runPipeline(inputs, runner, track) {
         }
         return { qemu, docker };
     });
-    const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_default().join(runner.temp, 'anyarch-'));
+    const workDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_default().join(runner.temp, 'anyarch-')).catch((err) => {
+        throw new Error(`Cannot make a temporary directory in ${runner.temp} (RUNNER_TEMP, or the system's temp dir outside Actions): ${err.code ?? err.message}`);
+    });
     track.path(workDir);
     const targets = targetsToCompile(inputs.arches, inputs.build, docker?.hostPlatform);
     let emulator;
@@ -109168,6 +109199,74 @@ function summaryCells(row) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/util/signals.ts
+// A cancelled step gets SIGINT (then SIGTERM). Node's default is to exit at once, which leaves
+// ninja and its compilers (each in a process group of its own) writing into a temp dir that
+// the post step is deleting. Instead, pass the signal on to the programs this process started:
+// ninja then stops its compilers and exits, the running command fails, and the usual error
+// path (failed step, clean-up) follows. A grace timer ends the process if a child ignores it.
+
+
+/** The parent pid in the text of /proc/PID/stat (the comm field may hold spaces and parens). */
+function parentPidOf(stat) {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+}
+/** Pids of the live children of `pid`, from /proc (Linux, the only runner this action serves). */
+function childrenOf(pid) {
+    const out = [];
+    let entries;
+    try {
+        entries = (0,external_node_fs_namespaceObject.readdirSync)('/proc');
+    }
+    catch {
+        return out;
+    }
+    for (const e of entries) {
+        if (!/^\d+$/.test(e))
+            continue;
+        try {
+            if (parentPidOf((0,external_node_fs_namespaceObject.readFileSync)(`/proc/${e}/stat`, 'utf8')) === pid)
+                out.push(Number(e));
+        }
+        catch {
+            // Ended while we looked.
+        }
+    }
+    return out;
+}
+const SIGNALS = ['SIGINT', 'SIGTERM'];
+let received;
+/** 128 + the number of the first signal received, the status a shell gives such an end. */
+function signalExitCode() {
+    return received === undefined ? undefined : 128 + ((external_node_os_default()).constants.signals[received] ?? 15);
+}
+/**
+ * Forward SIGINT and SIGTERM to this process's children. `log` hears about each signal. After
+ * `graceMs` without the process ending on its own, it exits with 128 + the signal's number.
+ */
+function forwardSignalsToChildren(log, graceMs = 20_000) {
+    let timer;
+    for (const sig of SIGNALS) {
+        process.on(sig, () => {
+            received ??= sig;
+            const kids = childrenOf(process.pid);
+            log(`Received ${sig}: passing it on to ${kids.length === 0 ? 'no running command' : `pid ${kids.join(', ')}`}`);
+            for (const k of kids) {
+                try {
+                    process.kill(k, sig);
+                }
+                catch {
+                    // Already gone.
+                }
+            }
+            // Unref'd: it only ends a process that something still keeps alive.
+            timer ??= setTimeout(() => process.exit(signalExitCode()), graceMs).unref();
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // Action entry point: read the inputs, run the pipeline (resolve → emulator → image), publish
 // the outputs and the job summary. Everything it leaves outside the tool cache is recorded in
@@ -109175,6 +109274,7 @@ function summaryCells(row) {
 //
 // The Actions cache is saved here, right after a compile, not in post: the emulator is then
 // cached even when the image build that follows fails.
+
 
 
 
@@ -109228,11 +109328,13 @@ async function run() {
     setOutputs(result);
     await writeSummary(result);
 }
+forwardSignalsToChildren((msg) => warning(msg));
 run().catch((err) => {
     setFailed(err instanceof Error ? err.message : String(err));
     // The step's exit status is the script's, as when it runs directly in a workflow.
     if (err instanceof GuestScriptError)
         process.exitCode = err.exitCode;
+    process.exitCode = signalExitCode() ?? process.exitCode;
 });
 
 var __webpack_exports__run = __webpack_exports__.e;

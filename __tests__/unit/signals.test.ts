@@ -1,0 +1,23 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { childrenOf, parentPidOf } from '../../src/util/signals.js';
+
+describe('parentPidOf', () => {
+  it('reads the ppid after the comm field, whatever the comm holds', () => {
+    expect(parentPidOf('1234 (ninja) S 1200 1234 1200 0 -1 4194560 ...')).toBe(1200);
+    expect(parentPidOf('77 (a (b) c) R 5 77 5 0')).toBe(5);
+    expect(parentPidOf('9 (x) S 0 0 0')).toBeUndefined();
+    expect(parentPidOf('garbage')).toBeUndefined();
+  });
+});
+
+describe('childrenOf', () => {
+  it('lists a child this process started, and no longer once it ended', async () => {
+    const child = spawn('sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    expect(childrenOf(process.pid)).toContain(child.pid);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(childrenOf(process.pid)).not.toContain(child.pid);
+  });
+});
