@@ -443,6 +443,7 @@ async function rowCompile() {
       `naive: \`../configure --static --target-list=aarch64-linux-user ${naiveExtraFlags(series().version).join(' ')} && make -j${os.availableParallelism()}\` ` +
         '(the extra flags only make Debian\'s repacked tarball configure at all)',
       `stripped qemu-aarch64: ${fmtBytes(sizes.aarch64)} ours, ${fmtBytes(sizes.naive)} naive`,
+      `every run: ours ${ours.map(fmtSeconds).join(', ')}; naive ${naive.map(fmtSeconds).join(', ')}`,
     ],
   };
 }
@@ -472,6 +473,7 @@ async function rowMulti() {
     notes: [
       `one: \`--arch ${MULTI_ARCHES.join(',')} --build false\` (one configure, one ninja); ` +
         'three: the same action run once per arch, times added up; each a cold compile as in row 1',
+      `every run: one ${one.map(fmtSeconds).join(', ')}; three ${three.map(fmtSeconds).join(', ')}`,
     ],
   };
 }
@@ -676,6 +678,19 @@ function machine() {
 
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A row's table lines ("| 5a | … |") and its notes ("5a. …"). */
+function tableRows(row, out) {
+  const lines = [];
+  const notes = [];
+  out.forEach((o, i) => {
+    const n = out.length > 1 ? `${row.n}${String.fromCharCode(97 + i)}` : String(row.n);
+    const what = o.label ? `${row.what}: ${o.label}` : row.what;
+    lines.push(`| ${n} | ${cell(what)} | ${cell(o.ours)} | ${cell(o.base)} | ${cell(o.ratio)} | ${o.runs || ''} |`);
+    for (const note of o.notes) notes.push(`${n}. ${note}`);
+  });
+  return { lines, notes };
+}
+
 async function main() {
   const rows = selectedRows();
   for (const f of ['main/index.js', 'post/index.js', 'cli/index.js']) {
@@ -707,17 +722,17 @@ async function main() {
       results.push({ row, failed: true, out: [{ ours: `failed: ${first}`, base: '', ratio: '', runs: 0, notes: [] }] });
     }
     log(`row ${row.n} (${row.name}) took ${fmtSeconds((Date.now() - t0) / 1000)}`);
+    // Each row's lines as soon as it is done: a run stopped later keeps what it measured.
+    const done = tableRows(row, results[results.length - 1].out);
+    for (const l of [...done.lines, ...done.notes]) log(`  ${l}`);
   }
 
   const lines = [...header, '', '| # | measurement | anyarch | compared with | ratio | runs |', '|---|---|---|---|---|---|'];
   const notes = [];
   for (const { row, out } of results) {
-    out.forEach((o, i) => {
-      const n = out.length > 1 ? `${row.n}${String.fromCharCode(97 + i)}` : String(row.n);
-      const what = o.label ? `${row.what}: ${o.label}` : row.what;
-      lines.push(`| ${n} | ${cell(what)} | ${cell(o.ours)} | ${cell(o.base)} | ${cell(o.ratio)} | ${o.runs || ''} |`);
-      for (const note of o.notes) notes.push(`${n}. ${note}`);
-    });
+    const r = tableRows(row, out);
+    lines.push(...r.lines);
+    notes.push(...r.notes);
   }
   if (notes.length) lines.push('', ...notes);
   lines.push('', `Total time: ${fmtSeconds((Date.now() - started) / 1000)}`);
