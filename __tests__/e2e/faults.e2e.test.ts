@@ -85,7 +85,11 @@ function sessionMembers(sid: number): { pid: number; comm: string }[] {
 /** SIGKILL main and every process it started, as a runner kills a cancelled step's process tree. */
 async function killTree(sid: number): Promise<void> {
   // The group first (node and ninja): then nothing starts new compilers.
-  process.kill(-sid, 'SIGKILL');
+  try {
+    process.kill(-sid, 'SIGKILL');
+  } catch {
+    // The group has ended already (a cancelled run that stopped by itself).
+  }
   for (let i = 0; i < 100; i++) {
     const left = sessionMembers(sid);
     if (left.length === 0) return;
