@@ -2,8 +2,7 @@
 // still built emulated, the emulator stays in it, and the log says what was lost.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBaseImages, gitStatus, imageFile, makeWorkspace, runAction,
-  type RunEnv, LOCAL_QEMU,
+  BASE_ARM64, cleanupEnv, docker, gitStatus, imageFile, LOCAL_QEMU, prepareBuild, runAction, type RunEnv,
 } from './harness.js';
 
 const DOCKERFILE = `FROM ${BASE_ARM64}
@@ -17,10 +16,7 @@ describe('classic builder fallback', () => {
   let result: ReturnType<typeof runAction>;
 
   beforeAll(() => {
-    assertNoBinfmt('aarch64');
-    ensureBaseImages();
-    env = makeWorkspace({ Dockerfile: DOCKERFILE });
-    before = gitStatus(env.workspace);
+    ({ env, before } = prepareBuild({ Dockerfile: DOCKERFILE }));
     result = runAction(env, { arch: 'aarch64', ...LOCAL_QEMU }, { ANYARCH_BUILDER: 'classic' });
   });
   afterAll(() => {

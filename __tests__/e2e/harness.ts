@@ -210,6 +210,17 @@ export function ensureBaseImages(): void {
   execFileSync(script, ['amd64', BASE_AMD64], { stdio: 'inherit' });
 }
 
+/**
+ * The start of an image test: no binfmt_misc handler for the guest arch, the base images, a
+ * workspace holding `files`, and its git status before the action runs.
+ */
+export function prepareBuild(files: Record<string, string>, qemuArch = 'aarch64'): { env: RunEnv; before: string } {
+  assertNoBinfmt(qemuArch);
+  ensureBaseImages();
+  const env = makeWorkspace(files);
+  return { env, before: gitStatus(env.workspace) };
+}
+
 /** Every path in the image's layers (from `docker save`, so nothing a container adds). */
 export function imageFiles(ref: string): string[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-save-'));

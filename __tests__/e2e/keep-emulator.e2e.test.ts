@@ -2,7 +2,7 @@
 // image runs on this x86-64 host without binfmt_misc.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBaseImages, gitStatus, makeWorkspace, runAction, type RunEnv, expectPostCleaned, LOCAL_QEMU,
+  BASE_ARM64, cleanupEnv, docker, expectPostCleaned, LOCAL_QEMU, prepareBuild, runAction, type RunEnv,
 } from './harness.js';
 
 const TAG = 'anyarch-e2e/keep:latest';
@@ -17,10 +17,7 @@ describe('keep-emulator', () => {
   let result: ReturnType<typeof runAction>;
 
   beforeAll(() => {
-    assertNoBinfmt('aarch64');
-    ensureBaseImages();
-    env = makeWorkspace({ 'docker/Dockerfile': DOCKERFILE });
-    before = gitStatus(env.workspace);
+    ({ env, before } = prepareBuild({ 'docker/Dockerfile': DOCKERFILE }));
     result = runAction(env, {
       arch: 'arm64',
       ...LOCAL_QEMU,

@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBase, ensureBaseImages, gitStatus, imageExists, LOCAL_QEMU,
-  makeWorkspace, expectPostCleaned, runAction, startRegistry, type Registry, type RunEnv,
+  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBase, ensureBaseImages, expectPostCleaned, gitStatus,
+  imageExists, LOCAL_QEMU, makeWorkspace, prepareBuild, type Registry, runAction, type RunEnv, startRegistry,
 } from './harness.js';
 
 const ARCHES = ['aarch64', 'arm', 'riscv64'];
@@ -130,10 +130,7 @@ describe('a failing run script fails the step with its exit status', () => {
   let result: ReturnType<typeof runAction>;
 
   beforeAll(() => {
-    assertNoBinfmt('aarch64');
-    ensureBaseImages();
-    env = makeWorkspace({ 'README.md': 'fixture\n' });
-    before = gitStatus(env.workspace);
+    ({ env, before } = prepareBuild({ 'README.md': 'fixture\n' }));
     result = runAction(env, {
       arch: 'aarch64',
       ...LOCAL_QEMU,

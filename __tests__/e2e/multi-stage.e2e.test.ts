@@ -2,8 +2,8 @@
 // $BUILDPLATFORM stage, built for aarch64 with only arch (+ QEMU source/version) set.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  assertNoBinfmt, BASE_AMD64, BASE_ARM64, cleanupEnv, docker, ensureBaseImages, gitStatus, imageFile,
-  imageFiles, makeWorkspace, runAction, type RunEnv, expectPostCleaned, LOCAL_QEMU,
+  BASE_AMD64, BASE_ARM64, cleanupEnv, docker, expectPostCleaned, gitStatus, imageFile, imageFiles, LOCAL_QEMU,
+  prepareBuild, runAction, type RunEnv,
 } from './harness.js';
 
 const DOCKERFILE = `# A guest image built with a helper stage on the build platform.
@@ -38,10 +38,7 @@ describe('multi-stage build for aarch64', () => {
   let result: ReturnType<typeof runAction>;
 
   beforeAll(() => {
-    assertNoBinfmt('aarch64');
-    ensureBaseImages();
-    env = makeWorkspace({ Dockerfile: DOCKERFILE, 'README.md': 'fixture\n' });
-    before = gitStatus(env.workspace);
+    ({ env, before } = prepareBuild({ Dockerfile: DOCKERFILE, 'README.md': 'fixture\n' }));
     result = runAction(env, { arch: 'aarch64', ...LOCAL_QEMU });
   });
   afterAll(() => {
