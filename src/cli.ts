@@ -4,13 +4,13 @@
 //   node dist/cli/index.js rewrite --platform linux/arm64 --image IMG --emulator PATH [FILE|-]
 // Flags are named like the action's inputs; outputs are printed as name=value lines.
 // Whatever the run leaves outside the tool cache is removed before exiting, as post.ts does.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeLeftovers } from './cleanup.js';
 import { renderWorkflowCommands } from './cli-output.js';
 import { rewriteDockerfile } from './docker/dockerfile.js';
 import { GuestScriptError } from './docker/guest-run.js';
-import { parseInputs } from './inputs.js';
+import { FILE_CHECKS, parseInputs } from './inputs.js';
 import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
 import { summaryCells, SUMMARY_HEADER } from './summary.js';
@@ -100,7 +100,7 @@ async function action(argv: string[]): Promise<number> {
   };
   const runner = runnerEnv();
   exportRunnerDirs(runner);
-  const inputs = parseInputs(get, { workspace: runner.workspace, exists: existsSync, realpath: realpathSync.native });
+  const inputs = parseInputs(get, { workspace: runner.workspace, ...FILE_CHECKS });
   const images: string[] = [];
   const paths: string[] = [];
   const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };

@@ -280,11 +280,13 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
   };
 }
 
+/** The file system checks of a real run (the action and the CLI); tests may leave them out. */
+export const FILE_CHECKS = { exists: existsSync, realpath: realpathSync.native } as const;
+
 /** Read the inputs of the running action. */
 export function getInputs(): Inputs {
   return parseInputs((name) => core.getInput(name), {
     workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
-    exists: existsSync,
-    realpath: realpathSync.native,
+    ...FILE_CHECKS,
   });
 }

@@ -49564,12 +49564,13 @@ function parseInputs(get, opts) {
         runShell,
     };
 }
+/** The file system checks of a real run (the action and the CLI); tests may leave them out. */
+const FILE_CHECKS = { exists: external_node_fs_namespaceObject.existsSync, realpath: external_node_fs_namespaceObject.realpathSync.native };
 /** Read the inputs of the running action. */
 function getInputs() {
     return parseInputs((name) => getInput(name), {
         workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
-        exists: external_node_fs_namespaceObject.existsSync,
-        realpath: external_node_fs_namespaceObject.realpathSync.native,
+        ...FILE_CHECKS,
     });
 }
 
