@@ -1,13 +1,14 @@
 // Every supported guest architecture end to end (issue 5): one step with all seven arches builds
 // an image per arch from a base made of that arch's Debian packages, whose RUN step starts child
 // processes under the emulator; the run script then runs in each image. No push: each image is
-// loaded locally under <tag>-<suffix>.
-import { readFileSync } from 'node:fs';
+// loaded locally under <tag>-<suffix>. No image keeps the emulator in a layer, and post removes
+// what the action made.
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  assertNoBinfmt, cleanupEnv, docker, ensureBase, gitStatus, imageExists, imageFile, LOCAL_QEMU, makeWorkspace,
-  runAction, type RunEnv,
+  assertNoBinfmt, cleanupEnv, docker, ensureBase, expectNoEmulator, expectPostCleaned, gitStatus, imageExists,
+  imageFile, imageFiles, LOCAL_QEMU, makeWorkspace, runAction, type RunEnv,
 } from './harness.js';
 
 // arch input, Debian arch of the base, `uname -m` in the guest, Docker platform.
@@ -66,8 +67,21 @@ describe('all seven arches in one step', () => {
     expect(readFileSync(path.join(env.workspace, `ran-${uname}.txt`), 'utf8')).toBe(imageFile(ref, '/grandchild'));
   });
 
-  test('the workspace holds only what the run script wrote', () => {
+  test('no layer of any of the seven images holds the emulator', () => {
+    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; tags: string[] }[];
+    expect(images.map((i) => i.arch)).toEqual(ARCHES.map((a) => a[0]));
+    for (const i of images) {
+      const files = imageFiles(i.tags[0]!);
+      // The listing is the image's: it holds what the RUN step wrote.
+      expect(files).toContain('grandchild');
+      expectNoEmulator(files);
+    }
+  });
+
+  test('post removed what the action made; the workspace holds only what the run script wrote', () => {
     const added = gitStatus(env.workspace).split('\n').filter((l) => l && !before.includes(l));
     expect(added.sort()).toEqual(ARCHES.map((a) => `?? ran-${a[2]}.txt`).sort());
+    for (const a of ARCHES) rmSync(path.join(env.workspace, `ran-${a[2]}.txt`));
+    expectPostCleaned(env, before, result.main);
   });
 });

@@ -2,23 +2,93 @@
 // run from a copy of itself whose patch differs by one comment line misses, compiles, and
 // stores a second entry beside the first, which stays in use for the unchanged action.
 //
-// Only the first run of this test on a machine compiles (5-8 minutes on 2 cores); later runs
-// find the changed patch's emulator in the tool cache too, and then check that it is a separate
-// entry under a separate key. Configure flags are not an input (configureFlags() derives them
-// from the QEMU version and targets), so a change to them is a change to the code: the last test
-// checks that the key the bundled action logs is the one computed from the configure flags (and
-// the patch), so that changing either changes it (see also __tests__/unit/cache-key.test.ts).
+// Every run of this test compiles (5-8 minutes on 2 cores): before the changed action runs, the
+// tool-cache entry of the changed patch (made by an earlier run of this test, and by nothing
+// else) is removed. The expected keys are not computed by the code under test: the shipped key
+// is a literal, and the changed one is computed here from the key's definition in
+// src/cache/key.ts, written out again below. Configure flags are not an input (configureFlags()
+// derives them from the QEMU version and targets), so a change to them is a change to the code:
+// it changes the shipped key too (see also __tests__/unit/cache-key.test.ts).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { emulatorCacheNames } from '../../src/cache/key.js';
-import { configureFlags } from '../../src/qemu/configure.js';
 import { cleanupEnv, makeWorkspace, ROOT, runAction, TOOL_CACHE, type RunEnv, type StepResult } from './harness.js';
 
 const SERIES = '10.2';
 const inputs = { arch: 'aarch64', 'qemu-source': 'debian', 'qemu-version': SERIES, build: 'false' };
 const MARK = '/* anyarch e2e: a patch that differs from the shipped one by this comment */';
+
+// The QEMU release of series 10.2, and the configure flags of a qemu-aarch64 build of it.
+const VERSION = '10.2.2';
+const SHIPPED_FLAGS = [
+  '--static',
+  '--target-list=aarch64-linux-user',
+  '--without-default-features',
+  '--disable-system',
+  '--disable-tools',
+  '--disable-docs',
+  '--disable-werror',
+  '--disable-install-blobs',
+  '--disable-plugins',
+  '--python=/usr/bin/python3',
+];
+// The cache key of qemu-aarch64 built with the shipped patches/qemu-10.2.patch and SHIPPED_FLAGS
+// on a Linux X64 runner. When the patch, the flags or the key's definition change on purpose,
+// update SHIPPED_FLAGS (the "Configuring: ../configure ..." line of a compile) and this key
+// (the "Emulator cache key ..." line of a run of the action: build: false, qemu-version: 10.2)
+// together; the key is also what keyOf() below gives for the shipped patch and SHIPPED_FLAGS.
+const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-26f8090eb0bb0f18';
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The digest of a qemu-aarch64 build on a Linux X64 runner, by the definition in src/cache/key.ts:
+ * sha256 of this JSON, fields in this order (schema 2).
+ */
+function digest(patchSha256: string, configureFlags: readonly string[]): string {
+  return sha256(
+    JSON.stringify({
+      schema: 2,
+      qemuVersion: VERSION,
+      target: 'aarch64',
+      patchSha256,
+      configureFlags,
+      runnerOs: 'Linux',
+      runnerArch: 'X64',
+    }),
+  );
+}
+/** The cache key: readable fields, then the digest's first 16 hex digits. */
+function keyOf(patchSha256: string, configureFlags: readonly string[]): string {
+  return `anyarch-qemu-aarch64-${VERSION}-linux-x64-${digest(patchSha256, configureFlags).slice(0, 16)}`;
+}
+/** Its tool-cache entry: <tool cache>/anyarch-qemu-aarch64/<version>-h<16 hex digits>/x64. */
+function toolCacheEntry(patchSha256: string, configureFlags: readonly string[]): string {
+  return path.join(TOOL_CACHE, 'anyarch-qemu-aarch64', `${VERSION}-h${digest(patchSha256, configureFlags).slice(0, 16)}`, 'x64');
+}
+
+/**
+ * Remove one tool-cache entry (a .../<version>/x64 directory) that this test made: its marker
+ * first, so that it never looks complete while going, then its version directory. Refuses
+ * anything but an entry of the changed patch.
+ */
+function removeChangedEntry(entry: string, shippedEntry: string): void {
+  const versionDir = path.dirname(entry);
+  if (
+    path.dirname(versionDir) !== path.join(TOOL_CACHE, 'anyarch-qemu-aarch64') ||
+    !/^\d+\.\d+\.\d+-h[0-9a-f]{16}$/.test(path.basename(versionDir)) ||
+    path.basename(entry) !== 'x64' ||
+    entry === shippedEntry
+  ) {
+    throw new Error(`refusing to remove ${entry}: not the changed patch's tool-cache entry`);
+  }
+  if (!existsSync(versionDir)) return;
+  if (!lstatSync(versionDir).isDirectory()) throw new Error(`${versionDir} is not a directory`);
+  rmSync(`${entry}.complete`, { force: true });
+  rmSync(versionDir, { recursive: true, force: true });
+}
 
 /** The patch with one more line at the top of the new file linux-user/execve.c. */
 function withExtraLine(patch: string): string {
@@ -50,6 +120,10 @@ describe('cache invalidation', () => {
   let env: RunEnv;
   let changedRoot: string;
   let patchFile: string;
+  let shippedPatchSha: string;
+  let changedPatchSha: string;
+  let changedEntry: string;
+  let shippedEntry: string;
 
   beforeAll(() => {
     env = makeWorkspace({ 'README.md': 'fixture\n' });
@@ -60,10 +134,16 @@ describe('cache invalidation', () => {
     cpSync(path.join(ROOT, 'dist'), path.join(changedRoot, 'dist'), { recursive: true });
     cpSync(path.join(ROOT, 'patches'), path.join(changedRoot, 'patches'), { recursive: true });
     const series = JSON.parse(readFileSync(path.join(ROOT, 'patches', 'series.json'), 'utf8')) as {
-      series: Record<string, { patch: string }>;
+      series: Record<string, { version: string; patch: string }>;
     };
+    expect(series.series[SERIES]!.version).toBe(VERSION);
+    const shippedPatch = path.join(ROOT, 'patches', series.series[SERIES]!.patch);
     patchFile = path.join(changedRoot, 'patches', series.series[SERIES]!.patch);
     writeFileSync(patchFile, withExtraLine(readFileSync(patchFile, 'utf8')));
+    shippedPatchSha = sha256(readFileSync(shippedPatch));
+    changedPatchSha = sha256(readFileSync(patchFile));
+    shippedEntry = toolCacheEntry(shippedPatchSha, SHIPPED_FLAGS);
+    changedEntry = toolCacheEntry(changedPatchSha, SHIPPED_FLAGS);
   });
   afterAll(() => {
     if (env) cleanupEnv(env);
@@ -84,28 +164,32 @@ describe('cache invalidation', () => {
     const originalPath = original.outputs.get('qemu-path')!;
     expect(existsSync(path.join(originalPath, 'qemu-aarch64'))).toBe(true);
 
-    const before = toolCacheEntries();
+    // An earlier run of this test stored the changed patch's emulator: remove that entry (and
+    // only it), so that this run misses and compiles.
+    removeChangedEntry(changedEntry, shippedEntry);
+    expect(existsSync(path.dirname(changedEntry))).toBe(false);
+    expect(toolCacheEntries().has(path.basename(path.dirname(changedEntry)))).toBe(false);
+    // The shipped patch's entry, which the run above used, is untouched.
+    expect(originalPath).toBe(shippedEntry);
+    expect(toolCacheEntries().has(path.basename(path.dirname(shippedEntry)))).toBe(true);
+
     const changed = ok(runAction(env, inputs, {}, changedRoot));
     const changedPath = changed.outputs.get('qemu-path')!;
-    const entry = path.basename(path.dirname(changedPath));
     expect(cacheKey(changed)).not.toBe(cacheKey(original));
     expect(changedPath).not.toBe(originalPath);
     expect(changed.outputs.get('qemu-version')).toBe(original.outputs.get('qemu-version'));
 
-    if (before.has(entry)) {
-      // An earlier run of this test compiled it already: a hit on the changed key's own entry.
-      process.stdout.write(`changed patch: ${entry} was compiled by an earlier run; tool-cache hit\n`);
-      expect(changed.outputs.get('cache-hit')).toBe('tool-cache');
-      expect(changed.log).not.toMatch(/Configuring: |Compiling on /);
-    } else {
-      expect(changed.outputs.get('cache-hit')).toBe('false');
-      expect(changed.log).toMatch(/Compiling QEMU \S+ for aarch64/);
-      expect(changed.log).toMatch(/Applying qemu-[\d.]+\.patch/);
-      expect(changed.log).toMatch(/Configuring: \.\.\/configure .*--target-list=aarch64-linux-user/);
-      expect(changed.log).toMatch(/Compiling on \d+ core\(s\): ninja/);
-      expect(changed.log).toMatch(/Built qemu-aarch64 in \d+ s/);
-      expect(toolCacheEntries().has(entry)).toBe(true);
-    }
+    expect(changed.outputs.get('cache-hit')).toBe('false');
+    expect(changed.log).toMatch(/Compiling QEMU \S+ for aarch64/);
+    expect(changed.log).toContain(`Applying ${path.basename(patchFile)}`);
+    expect(changed.log).toMatch(/Compiling on \d+ core\(s\): ninja/);
+    expect(changed.log).toMatch(/Built qemu-aarch64 in \d+ s/);
+    // What configure got: the flags the keys are pinned for.
+    const configure = /^Configuring: \.\.\/configure (.*)$/m.exec(changed.log);
+    expect(configure?.[1]!.split(' ')).toEqual(SHIPPED_FLAGS);
+    // Stored as a new entry, where the changed key's definition puts it.
+    expect(changedPath).toBe(changedEntry);
+    expect(toolCacheEntries().has(path.basename(path.dirname(changedEntry)))).toBe(true);
     expect(existsSync(path.join(changedPath, 'qemu-aarch64'))).toBe(true);
 
     // Both entries stay: each action finds its own, compiling nothing.
@@ -118,25 +202,31 @@ describe('cache invalidation', () => {
     for (const r of [again, changedAgain]) expect(r.log).not.toMatch(/Compiling QEMU|ninja/);
   });
 
-  test('the logged cache key is the digest of the patch and the configure flags', () => {
+  test('the logged cache keys are the pinned key and the digest of the changed patch and the flags', () => {
     const shipped = ok(runAction(env, inputs));
     const changed = ok(runAction(env, inputs, {}, changedRoot));
-    const version = shipped.outputs.get('qemu-version')!;
-    const flags = configureFlags(version, ['aarch64']);
-    const key = (patch: string, configure: string[]) =>
+    expect(shipped.outputs.get('qemu-version')).toBe(VERSION);
+    // The literal is what the definition gives for the shipped patch (else update it, see SHIPPED_KEY).
+    expect(keyOf(shippedPatchSha, SHIPPED_FLAGS)).toBe(SHIPPED_KEY);
+    expect(cacheKey(shipped)).toBe(SHIPPED_KEY);
+    expect(shipped.outputs.get('qemu-path')).toBe(shippedEntry);
+    expect(cacheKey(changed)).toBe(keyOf(changedPatchSha, SHIPPED_FLAGS));
+    expect(changed.outputs.get('qemu-path')).toBe(changedEntry);
+    // One configure flag more or less is another key, hence a compile: by the definition the
+    // logged keys match, and in the code that computes them.
+    const codeKey = (configureFlags: string[]) =>
       emulatorCacheNames({
-        qemuVersion: version,
+        qemuVersion: VERSION,
         target: 'aarch64',
-        patchSha256: createHash('sha256').update(readFileSync(patch)).digest('hex'),
-        configureFlags: configure,
+        patchSha256: shippedPatchSha,
+        configureFlags,
         runnerOs: 'Linux',
         runnerArch: 'X64',
       }).key;
-    const shippedPatch = path.join(ROOT, 'patches', path.basename(patchFile));
-    expect(cacheKey(shipped)).toBe(key(shippedPatch, flags));
-    expect(cacheKey(changed)).toBe(key(patchFile, flags));
-    // One configure flag more or less is another key, hence a compile.
-    expect(key(shippedPatch, [...flags, '--enable-debug'])).not.toBe(cacheKey(shipped));
-    expect(key(shippedPatch, flags.slice(1))).not.toBe(cacheKey(shipped));
+    expect(codeKey(SHIPPED_FLAGS)).toBe(SHIPPED_KEY);
+    for (const flags of [[...SHIPPED_FLAGS, '--enable-debug'], SHIPPED_FLAGS.slice(1)]) {
+      expect(keyOf(shippedPatchSha, flags)).not.toBe(SHIPPED_KEY);
+      expect(codeKey(flags)).not.toBe(SHIPPED_KEY);
+    }
   });
 });

@@ -184,11 +184,15 @@ export function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Fail loudly if a binfmt_misc handler could make the tests pass without the emulator. */
+/**
+ * Fail loudly if a binfmt_misc handler could make the tests pass without the emulator: the
+ * check every suite shares (tests/lib/no-binfmt.sh), which also executes a static guest program
+ * and requires the kernel's ENOEXEC, so a handler this namespace cannot see is caught too.
+ */
 export function assertNoBinfmt(qemuArch: string): void {
-  const entry = `/proc/sys/fs/binfmt_misc/qemu-${qemuArch}`;
-  if (existsSync(entry)) {
-    throw new Error(`${entry} exists: a binfmt_misc handler is registered, so this test would prove nothing`);
+  const r = spawnSync(path.join(ROOT, 'tests', 'lib', 'no-binfmt.sh'), ['-q', qemuArch], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`${r.stderr || r.error}\nso this test would prove nothing about the emulator`);
   }
 }
 
@@ -246,6 +250,16 @@ export function imageFile(ref: string, file: string): string {
   } finally {
     docker('rm', id);
   }
+}
+
+/**
+ * Expect an image's layer paths (as imageFiles lists them, without the leading "./") to hold no
+ * emulator: no qemu binary, nothing under an .anyarch directory, and nothing below dev/ (where
+ * a RUN mountpoint of the emulator would show up).
+ */
+export function expectNoEmulator(files: readonly string[]): void {
+  expect(files.filter((f) => /qemu|anyarch/.test(f))).toEqual([]);
+  expect(files.filter((f) => f.startsWith('dev/') && f !== 'dev/')).toEqual([]);
 }
 
 export function cleanupEnv(env: RunEnv): void {

@@ -6,6 +6,20 @@ import {
 } from './harness.js';
 
 const TAG = 'anyarch-e2e/keep:latest';
+// Run by the image's shell: a child shell that starts uname (a grandchild), then a "#!" script
+// that prints the machine and, from a subshell (another process, so the emulator does not
+// answer for itself), its own shell's command line as the host kernel sees it.
+const PROBE = `sh -c 'sh -c "uname -m"; echo child-done'
+cat > /tmp/probe <<'END'
+#!/bin/sh
+uname -m
+(tr '\\000' '\\n' < /proc/$$/cmdline)
+echo script-done
+END
+chmod +x /tmp/probe
+/tmp/probe
+echo end
+`;
 const DOCKERFILE = `FROM ${BASE_ARM64}
 RUN echo "built on $(uname -m)" > /built
 CMD ["cat", "/built"]
@@ -50,8 +64,27 @@ describe('keep-emulator', () => {
     expect(docker('run', '--rm', TAG).trim()).toBe('built on aarch64');
     const config = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config}}', TAG)) as Record<string, unknown>;
     expect(config['Cmd']).toEqual(['cat', '/built']);
-    expect(config['Entrypoint']).toEqual(['/.anyarch/qemu-aarch64', '-execve', '/.anyarch/qemu-aarch64']);
+    const entrypoint = config['Entrypoint'] as string[];
+    expect(entrypoint.length).toBeGreaterThan(0);
+    expect(entrypoint[0]).toMatch(/^\/\.anyarch\/qemu-[a-z0-9_]+$/);
     expect(docker('image', 'inspect', '--format', '{{.Architecture}}', TAG).trim()).toBe('arm64');
+  });
+
+  test("the image's processes start guest children and a #! script through the emulator", () => {
+    const lines = docker('run', '--rm', TAG, 'sh', '-c', PROBE).split('\n');
+    expect(lines.pop()).toBe('');
+    // The grandchild of the entrypoint's shell ran as aarch64.
+    expect(lines.slice(0, 2)).toEqual(['aarch64', 'child-done']);
+    // The script ran, under its #! interpreter, as aarch64.
+    expect(lines[2]).toBe('aarch64');
+    expect(lines.slice(-2)).toEqual(['script-done', 'end']);
+    // On the host, the script's process is the image's emulator running /bin/sh /tmp/probe: the
+    // guest's execve of the script went through the emulator, with no binfmt_misc involved.
+    const entrypoint = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Entrypoint}}', TAG)) as string[];
+    const cmdline = lines.slice(3, -2);
+    expect(cmdline[0]).toBe(entrypoint[0]);
+    expect(cmdline).toContain('-execve');
+    expect(cmdline.slice(-2)).toEqual(['/bin/sh', '/tmp/probe']);
   });
 
   test('the workspace is untouched and helper images are gone', () => {

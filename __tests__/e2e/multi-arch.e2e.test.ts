@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBase, ensureBaseImages, expectPostCleaned, gitStatus,
-  imageExists, LOCAL_QEMU, makeWorkspace, prepareBuild, type Registry, runAction, type RunEnv, startRegistry,
+  imageExists, imageFile, LOCAL_QEMU, makeWorkspace, prepareBuild, type Registry, runAction, type RunEnv,
+  startRegistry,
 } from './harness.js';
 
 const ARCHES = ['aarch64', 'arm', 'riscv64'];
@@ -21,7 +22,7 @@ const PLATFORMS = [
 
 // $TARGETARCH is BuildKit's automatic arg; declaring it (ARG TARGETARCH) empties it on dockerd 20.10's frontend.
 const DOCKERFILE = `FROM anyarch-test/base:\${TARGETARCH}
-RUN sh -c 'echo built-on-$(uname -m)' > /arch-child
+RUN sh -c 'echo built-on-$(uname -m)' > /arch-child && sh -c 'uname -m > /ran-on'
 `;
 // Runs in each guest: a child process reads what the image's RUN step wrote, into the workspace.
 const SCRIPT = `set -u
@@ -103,9 +104,14 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
 
   test("every image's RUN step ran under its own emulator", () => {
     const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; imageid: string }[];
+    expect(images.map((i) => i.arch)).toEqual(ARCHES);
     for (const i of images) {
       const inspect = JSON.parse(docker('image', 'inspect', i.imageid))[0] as { Architecture: string };
       expect(inspect.Architecture).toBe({ aarch64: 'arm64', arm: 'arm', riscv64: 'riscv64' }[i.arch]);
+      // Written in the image by processes the RUN shell started: a child shell, and uname as a
+      // grandchild, each of which reports the guest machine only when run by that arch's emulator.
+      expect(imageFile(i.imageid, '/ran-on')).toBe(`${UNAME[i.arch]}\n`);
+      expect(imageFile(i.imageid, '/arch-child')).toBe(`built-on-${UNAME[i.arch]}\n`);
     }
   });
 

@@ -15,10 +15,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$emu_dir/qemu-aarch64" ] || { echo "usage: second-stage.sh --emulator DIR (with qemu-aarch64)" >&2; exit 2; }
-if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-  echo "a binfmt_misc handler for aarch64 is registered: this test would pass without the patch" >&2
-  exit 1
-fi
+# With a binfmt_misc handler for aarch64 this test would pass without the patch.
+"$root_dir/tests/lib/no-binfmt.sh" aarch64 || { echo "0 passed, 1 failed"; exit 1; }
 
 # The first stage needs no emulation; keep its result between runs.
 mirror=$("$root_dir/scripts/debian-mirror.sh")

@@ -33,19 +33,12 @@ out=$2
 
 # cc builds the guest programs; other_cc one program for an architecture that is neither the
 # guest's nor the host's (no binfmt_misc handler may exist for it either).
+# shellcheck source=../lib/arches.sh
+. "$here/../lib/arches.sh"
 host_cc=gcc
 other_cc=aarch64-linux-gnu-gcc
-case "$arch" in
-  arm64)    cc=aarch64-linux-gnu-gcc; other_cc=arm-linux-gnueabihf-gcc ;;
-  armhf)    cc=arm-linux-gnueabihf-gcc ;;
-  i386)     cc=i686-linux-gnu-gcc ;;
-  ppc64el)  cc=powerpc64le-linux-gnu-gcc ;;
-  s390x)    cc=s390x-linux-gnu-gcc ;;
-  riscv64)  cc=riscv64-linux-gnu-gcc ;;
-  mips64el) cc=mips64el-linux-gnuabi64-gcc ;;
-  amd64)    cc=gcc ;;
-  *) die "unsupported ARCH '$arch' (use $archs)" ;;
-esac
+cc=$(cross_cc "$arch") || die "unsupported ARCH '$arch' (use $archs)"
+[ "$arch" != arm64 ] || other_cc=arm-linux-gnueabihf-gcc
 [ "$(uname -m)" = x86_64 ] || die "the host must be x86-64 (the suite runs one static x86-64 program in the guest)"
 
 for tool in apt-get apt-cache dpkg dpkg-deb sha256sum "$host_cc" "$cc" "$other_cc"; do
