@@ -37,6 +37,7 @@ files_in() { find "$1" -name "$2" | wc -l; }
 stage "test runner self-test" "$(tests/runner/self-test.sh --list | wc -l)" tests/runner/self-test.sh
 stage "unit tests" "$(files_in __tests__/unit '*.test.ts')+" node scripts/jest-stage.mjs test:unit
 stage "dist/ matches src/" 1 one dist npm run --silent check-dist
+stage "workflows and action.yml lint" "$(node scripts/lint-workflows.mjs --list | wc -l)" npm run --silent lint:workflows
 stage "patches match patches/src + patches/hooks" "$n_series" scripts/make-patches.sh --check
 for s in $series; do
   # The newest series builds all seven emulators in one QEMU build and runs the guest suite for
