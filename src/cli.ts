@@ -19,7 +19,7 @@ import { forwardSignalsToChildren, signalExitCode } from './util/signals.js';
 /** The action's inputs, in action.yml order. */
 export const INPUT_NAMES = [
   'arch', 'qemu-version', 'qemu-source', 'qemu-sha256', 'cache', 'install-deps', 'build', 'context',
-  'file', 'tags', 'build-args', 'labels', 'target', 'push', 'load', 'keep-emulator', 'run',
+  'file', 'tags', 'build-args', 'labels', 'target', 'builder', 'push', 'load', 'keep-emulator', 'run',
   'run-image', 'run-shell',
 ] as const;
 

@@ -44,6 +44,8 @@ export interface Inputs extends ImageOptions {
   /** Guest image the script runs in; undefined = the image just built. */
   readonly runImage: string | undefined;
   readonly runShell: string;
+  /** buildx builder named by the user; undefined = the Docker context's own (see docker/builder.ts). */
+  readonly builder: string | undefined;
 }
 
 export type InputGetter = (name: string) => string;
@@ -249,6 +251,10 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
   if (!runShell.startsWith('/') || /\s/.test(runShell)) {
     throw bad('run-shell', runShell, 'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash');
   }
+  const builder = get('builder').trim();
+  if (builder !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(builder)) {
+    throw bad('builder', builder, 'Expected the name of a buildx builder (letters, digits, ".", "_", "-"), as docker buildx ls lists it');
+  }
   const build = parseBool('build', get('build'), true);
   if (run.trim() !== '' && runImage === '' && !build) {
     throw new InputError(
@@ -277,6 +283,7 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
     run: run.trim() === '' ? undefined : run,
     runImage: runImage === '' ? undefined : runImage,
     runShell,
+    builder: builder === '' ? undefined : builder,
   };
 }
 

@@ -54,10 +54,11 @@ export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Trac
   const { qemu, docker } = await core.group('Resolve', async () => {
     const qemu = resolveQemuVersion(inputs.qemuVersion, loadSeries(actionRoot));
     core.info(`QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`);
-    const docker = inputs.build || inputs.run !== undefined ? await detectDocker() : undefined;
+    const docker = inputs.build || inputs.run !== undefined ? await detectDocker(inputs.builder) : undefined;
     if (docker) {
-      core.info(`Docker host platform ${docker.hostPlatform}; buildx ${docker.buildx ? 'available' : 'missing'}`);
-      if (inputs.build && inputs.push && inputs.arches.length > 1 && !docker.buildx) {
+      const builder = docker.builder !== undefined ? `buildx builder "${docker.builder}"` : 'buildx missing: the classic builder';
+      core.info(`Docker host platform ${docker.hostPlatform}; ${builder}`);
+      if (inputs.build && inputs.push && inputs.arches.length > 1 && docker.builder === undefined) {
         throw new Error('Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available');
       }
     }
@@ -123,7 +124,7 @@ export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Trac
           arch,
           tags,
           hostPlatform: docker.hostPlatform,
-          buildx: docker.buildx,
+          builder: docker.builder,
           emulatorDir: emulatorFor(arch) !== undefined ? emulator?.dir : undefined,
           workDir: path.join(workDir, 'image', arch.id),
           track: (ref) => track.image(ref),

@@ -22,8 +22,8 @@ const spec: ImageBuildSpec = {
 
 describe('build command lines', () => {
   it('buildx', () => {
-    expect(buildxArgv(spec)).toEqual([
-      'buildx', 'build', '--platform', 'linux/arm64', '--file', '/tmp/x/Dockerfile', '--iidfile', '/tmp/x/iid',
+    expect(buildxArgv(spec, 'default')).toEqual([
+      'buildx', 'build', '--builder', 'default', '--platform', 'linux/arm64', '--file', '/tmp/x/Dockerfile', '--iidfile', '/tmp/x/iid',
       '--tag', 'a:1', '--tag', 'b:2', '--build-arg', 'V=x=y,z', '--label', 'org.example=v', '--target', 'final',
       '--metadata-file', '/tmp/x/meta.json', '--push', '/ws',
     ]);

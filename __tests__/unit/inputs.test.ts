@@ -101,6 +101,12 @@ describe('parseInputs', () => {
     expect(e.message).toContain(`"${input}"`);
   });
 
+  it('takes a builder name, or none (the Docker context\'s own builder)', () => {
+    expect(parse({ arch: 'arm' }).builder).toBeUndefined();
+    expect(parse({ arch: 'arm', builder: ' default ' }).builder).toBe('default');
+    expect(parse({ arch: 'arm', builder: 'builder-1a2b.x_y' }).builder).toBe('builder-1a2b.x_y');
+  });
+
   it('defaults file to <context>/Dockerfile', () => {
     expect(parse({ arch: 'arm', context: './sub/dir' }).file).toBe(`${WS}/sub/dir/Dockerfile`);
   });
@@ -138,6 +144,8 @@ describe('parseInputs', () => {
     [{ arch: 'arm', 'build-args': 'A="multi\nline"' }, 'build-args', /\(line 1\): the value of A opens a quote/],
     [{ arch: 'arm', labels: 'has space=1' }, 'labels', /bad key "has space"/],
     [{ arch: 'arm', tags: 'a b' }, 'tags', /cannot contain whitespace/],
+    [{ arch: 'arm', builder: 'my builder' }, 'builder', /Invalid value for input "builder".*name of a buildx builder/],
+    [{ arch: 'arm', builder: '--push' }, 'builder', /input "builder"/],
   ])('rejects %j', (values, input, msg) => {
     const err = error(values);
     expect(err.input).toBe(input);

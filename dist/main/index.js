@@ -46020,7 +46020,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -48833,7 +48833,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function core_error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -48841,7 +48841,7 @@ function core_error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -48849,7 +48849,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -49003,6 +49003,63 @@ async function haveCommand(cmd) {
     return (await which(cmd, false)) !== '';
 }
 
+;// CONCATENATED MODULE: ./src/docker/builder.ts
+// Which buildx builder the action builds with. Workflows often run docker/setup-buildx-action
+// first, which creates a docker-container builder and makes it current; a build there fails
+// for us (it cannot see the local emulator image, and its BuildKit wraps foreign RUN steps in
+// its own QEMU). So the builder is always named explicitly: the docker-driver builder of the
+// current Docker context, or the one the `builder` input names if it has that driver.
+
+/** Name and driver from `docker buildx inspect` output (its first "Name:" and "Driver:" lines). */
+function parseBuilderInspect(text) {
+    const field = (k) => new RegExp(`^${k}:\\s*(\\S+)\\s*$`, 'm').exec(text)?.[1];
+    const name = field('Name');
+    const driver = field('Driver');
+    return name !== undefined && driver !== undefined ? { name, driver } : undefined;
+}
+/** Why a builder of another driver cannot build for us; part of errors and notices. */
+const WHY_DOCKER_DRIVER = 'a builder in its own container cannot see the local emulator image that the rewritten RUN steps mount, ' +
+    "and its BuildKit runs foreign-platform RUN steps through its own bundled QEMU, which cannot run the action's x86-64 emulator";
+/**
+ * The builder to pass as --builder. `named` is what `docker buildx inspect` said of the
+ * requested builder (or of the context's own when none was requested), `current` of the
+ * current one; undefined where inspect failed.
+ */
+function chooseBuilder(requested, named, current, contextName) {
+    if (requested !== undefined) {
+        if (named === undefined) {
+            throw new Error(`Input "builder": there is no buildx builder named "${requested}" (docker buildx ls lists them)`);
+        }
+        if (named.driver !== 'docker') {
+            throw new Error(`Input "builder" names "${requested}", a buildx builder with the ${named.driver} driver. ` +
+                `The action builds with the docker driver only: ${WHY_DOCKER_DRIVER}. ` +
+                `Leave "builder" empty to use the current Docker context's own builder ("${contextName}").`);
+        }
+        return { name: named.name, notice: undefined };
+    }
+    if (named === undefined || named.driver !== 'docker') {
+        throw new Error(`The Docker context "${contextName}" has no buildx builder with the docker driver (docker buildx inspect ${contextName}` +
+            `${named ? ` says driver ${named.driver}` : ' failed'}); the action needs one: ${WHY_DOCKER_DRIVER}.`);
+    }
+    const notice = current !== undefined && current.name !== named.name
+        ? `The current buildx builder is "${current.name}" (${current.driver} driver), as docker/setup-buildx-action leaves it; ` +
+            `building with "${named.name}" (docker driver) instead, because ${WHY_DOCKER_DRIVER}. The current builder is left as it was.`
+        : undefined;
+    return { name: named.name, notice };
+}
+async function inspect(name) {
+    const r = await exec_runCommand('docker', ['buildx', 'inspect', ...(name !== undefined ? [name] : [])]);
+    return r.exitCode === 0 ? parseBuilderInspect(r.stdout) : undefined;
+}
+/** Pick the builder (buildx must work). */
+async function selectBuilder(requested) {
+    const ctx = await exec_runCommand('docker', ['context', 'show']);
+    // buildx names each context's docker-driver builder after the context.
+    const contextName = ctx.exitCode === 0 && ctx.stdout.trim() !== '' ? ctx.stdout.trim() : 'default';
+    const named = await inspect(requested ?? contextName);
+    return chooseBuilder(requested, named, await inspect(), contextName);
+}
+
 ;// CONCATENATED MODULE: ./src/docker/buildx.ts
 function common(spec) {
     const args = ['--platform', spec.platform, '--file', spec.file, '--iidfile', spec.iidFile];
@@ -49016,9 +49073,9 @@ function common(spec) {
         args.push('--target', spec.target);
     return args;
 }
-/** Arguments of `docker` for a buildx build. */
-function buildxArgv(spec) {
-    const args = ['buildx', 'build', ...common(spec), '--metadata-file', spec.metadataFile];
+/** Arguments of `docker` for a buildx build on `builder`. */
+function buildxArgv(spec, builder) {
+    const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];
     if (spec.push)
         args.push('--push');
     if (spec.load)
@@ -49053,6 +49110,8 @@ function serverPlatform(os, arch) {
 // Asking the Docker CLI and daemon what is there: buildx, the daemon's platform, image configs.
 
 
+
+
 /** Why `docker version` could not reach the daemon, and what to do about it. */
 function dockerUnreachable(output, env = process.env) {
     const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
@@ -49065,7 +49124,8 @@ function dockerUnreachable(output, env = process.env) {
         'Start it (e.g. "sudo systemctl start docker", or "sudo dockerd &" where there is no systemd) or point DOCKER_HOST ' +
         'at a running one. With "build: false" only the emulator is set up, without Docker.');
 }
-async function detectDocker() {
+/** The daemon's platform and the builder; `requestedBuilder` is the "builder" input. */
+async function detectDocker(requestedBuilder) {
     const v = await exec_runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err) => {
         throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
     });
@@ -49075,7 +49135,17 @@ async function detectDocker() {
     // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
     const forced = process.env['ANYARCH_BUILDER'] === 'classic';
     const bx = forced ? undefined : await exec_runCommand('docker', ['buildx', 'version']);
-    return { buildx: bx?.exitCode === 0, hostPlatform: serverPlatform(os, arch) };
+    const hostPlatform = serverPlatform(os, arch);
+    if (bx?.exitCode !== 0) {
+        if (requestedBuilder !== undefined) {
+            throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
+        }
+        return { builder: undefined, hostPlatform };
+    }
+    const choice = await selectBuilder(requestedBuilder);
+    if (choice.notice !== undefined)
+        notice(choice.notice);
+    return { builder: choice.name, hostPlatform };
 }
 async function inspectImage(ref) {
     const r = await mustRun('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);
@@ -49538,6 +49608,10 @@ function parseInputs(get, opts) {
     if (!runShell.startsWith('/') || /\s/.test(runShell)) {
         throw bad('run-shell', runShell, 'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash');
     }
+    const builder = get('builder').trim();
+    if (builder !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(builder)) {
+        throw bad('builder', builder, 'Expected the name of a buildx builder (letters, digits, ".", "_", "-"), as docker buildx ls lists it');
+    }
     const build = parseBool('build', get('build'), true);
     if (run.trim() !== '' && runImage === '' && !build) {
         throw new InputError('run-image', 'Input "run" needs an image to run in: set "run-image" to a guest image, or leave "build" true to run in the image just built');
@@ -49562,6 +49636,7 @@ function parseInputs(get, opts) {
         run: run.trim() === '' ? undefined : run,
         runImage: runImage === '' ? undefined : runImage,
         runShell,
+        builder: builder === '' ? undefined : builder,
     };
 }
 /** The file system checks of a real run (the action and the CLI); tests may leave them out. */
@@ -50535,7 +50610,9 @@ function emulatorImageDockerfile(target) {
     return `FROM scratch\nCOPY qemu-${target} /qemu-${target}\n`;
 }
 /** Build and load the emulator image for `platform`; returns its reference. */
-async function buildEmulatorImage(emulatorDir, target, platform, workDir, buildx) {
+async function buildEmulatorImage(emulatorDir, target, platform, workDir, 
+/** buildx builder, or undefined for the classic builder. */
+builder) {
     const bin = external_node_path_default().join(emulatorDir, `qemu-${target}`);
     const ref = emulatorImageRef(target, await sha256File(bin));
     const ctx = external_node_path_default().join(workDir, `emu-${target}`);
@@ -50544,8 +50621,8 @@ async function buildEmulatorImage(emulatorDir, target, platform, workDir, buildx
     await external_node_fs_namespaceObject.promises.copyFile(bin, external_node_path_default().join(ctx, `qemu-${target}`));
     await external_node_fs_namespaceObject.promises.chmod(external_node_path_default().join(ctx, `qemu-${target}`), 0o755);
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_default().join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
-    if (buildx) {
-        await mustRun('docker', ['buildx', 'build', '--platform', platform, '--load', '--tag', ref, ctx]);
+    if (builder !== undefined) {
+        await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx]);
     }
     else {
         await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
@@ -50609,11 +50686,11 @@ function isHostPlatform(platform, hostPlatform) {
     const a = archFromPlatform(platform);
     return a !== undefined && a === archFromPlatform(hostPlatform);
 }
-async function runBuild(spec, buildx) {
+async function runBuild(spec, builder) {
     await external_node_fs_namespaceObject.promises.rm(spec.iidFile, { force: true });
     await external_node_fs_namespaceObject.promises.rm(spec.metadataFile, { force: true });
-    if (buildx) {
-        await mustRun('docker', buildxArgv(spec), { echo: true });
+    if (builder !== undefined) {
+        await mustRun('docker', buildxArgv(spec, builder), { echo: true });
     }
     else {
         await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
@@ -50657,13 +50734,13 @@ async function buildImage(req) {
     };
     if (req.emulatorDir === undefined) {
         info(`${platform} is the Docker host's platform: building without the emulator`);
-        return { platform, ...(await runBuild(user, req.buildx)), rewritten: 0 };
+        return { platform, ...(await runBuild(user, req.builder)), rewritten: 0 };
     }
     const t = req.arch.id;
-    const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.buildx);
+    const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.builder);
     req.track(emuImage);
     info(`Emulator image ${emuImage}`);
-    if (!req.buildx)
+    if (req.builder === undefined)
         warning(CLASSIC_LOSSES);
     const original = await external_node_fs_namespaceObject.promises.readFile(req.file, 'utf8');
     const rw = rewriteDockerfile(original, {
@@ -50671,26 +50748,26 @@ async function buildImage(req) {
         hostPlatform: req.hostPlatform,
         buildArgs: req.buildArgs,
         emulatorImage: emuImage,
-        ...(req.buildx
+        ...(req.builder !== undefined
             ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' }
             : { emulatorPath: keptEmulatorPath(t), inject: 'copy' }),
     });
     info(`${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`);
     const file = await writeDockerfile(external_node_path_default().join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
     if (!req.keepEmulator) {
-        return { platform, ...(await runBuild({ ...user, file }, req.buildx)), rewritten: rw.rewritten };
+        return { platform, ...(await runBuild({ ...user, file }, req.builder)), rewritten: rw.rewritten };
     }
     // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
     // build FROM it with the emulator added, with the user's tags and outputs.
     const stageTag = `anyarch-stage:${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`;
     req.track(stageTag);
-    await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.buildx);
+    await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.builder);
     const stage = await inspectImage(stageTag);
     const keepDir = external_node_path_default().join(req.workDir, 'keep');
     await external_node_fs_namespaceObject.promises.mkdir(keepDir, { recursive: true });
     const keepFile = external_node_path_default().join(keepDir, 'Dockerfile');
     await external_node_fs_namespaceObject.promises.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
-    const wrapped = await runBuild({ ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined }, req.buildx);
+    const wrapped = await runBuild({ ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined }, req.builder);
     return { platform, ...wrapped, rewritten: rw.rewritten };
 }
 
@@ -108467,17 +108544,24 @@ function configureFlags(qemuVersion, targets) {
         '--disable-install-blobs',
         '--disable-plugins',
     ];
-    // From 8.0 on, configure runs meson from a venv and accepts --python; 7.2 refuses it. The
-    // system python3 is named explicitly so that the venv sees the system meson.
-    if (semver_default().gte(qemuVersion, '8.0.0'))
-        flags.push('--python=/usr/bin/python3');
+    const python = configurePython(qemuVersion);
+    if (python !== undefined)
+        flags.push(`--python=${python}`);
     return flags;
+}
+/**
+ * The python configure runs, when it is named: from 8.0 on, configure runs meson from a venv and
+ * accepts --python (7.2 refuses it). The system python3 is named so that the venv sees the
+ * system's meson and pycotap, which another python3 first on PATH may not.
+ */
+function configurePython(qemuVersion) {
+    return semver_default().gte(qemuVersion, '8.0.0') ? '/usr/bin/python3' : undefined;
 }
 /** ninja targets producing the emulators. */
 function ninjaTargets(targets) {
     return [...new Set(targets)].sort().map((t) => `qemu-${t}`);
 }
-/** The smallest meson QEMU's configure accepts when the tarball carries none of its own. */
+/** The smallest system meson QEMU's configure accepts when the tarball carries none of its own. */
 function minimumMeson(qemuVersion) {
     return semver_default().gte(qemuVersion, '10.0.0') ? '1.5.0' : undefined;
 }
@@ -108641,19 +108725,20 @@ async function buildEmulators(req) {
 
 ;// CONCATENATED MODULE: ./src/qemu/deps.ts
 // Build dependencies of a static linux-user QEMU: what is checked, which Debian/Ubuntu package
-// provides it, and installing the missing ones with apt when allowed.
+// provides it, and installing the missing ones with apt when allowed: as root, or through
+// passwordless sudo (how GitHub-hosted runners run actions: user `runner`, `sudo -n` works).
 
 
 
 
 
-/** Commands the build runs, with their packages. */
+
+/** Commands the build runs, with their packages (meson apart: see mesonRequirements). */
 const COMMANDS = [
     ['cc', 'gcc'],
     ['ninja', 'ninja-build'],
     ['pkg-config', 'pkg-config'],
     ['python3', 'python3'],
-    ['meson', 'meson'],
     ['patch', 'patch'],
     ['tar', 'tar'],
     ['xz', 'xz-utils'],
@@ -108673,62 +108758,134 @@ function missingMessage(missing) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))].join(' ');
     return `missing QEMU build dependencies: ${missing.map((m) => m.what).join(', ')} (on Debian/Ubuntu: apt-get install ${pkgs})`;
 }
-/** Everything the build needs that is not there. */
-async function findMissing(qemuVersion) {
+function aptAccess(f) {
+    if (!f.debianLike)
+        return { why: 'this is not Debian or Ubuntu, so nothing was installed' };
+    if (f.root)
+        return { prefix: [] };
+    if (f.passwordlessSudo)
+        return { prefix: ['sudo', '-n'] };
+    return {
+        why: 'not root, and sudo is missing or asks for a password (sudo -n), so nothing was installed: ' +
+            'install them first as root, or run the step as a user with passwordless sudo',
+    };
+}
+async function aptFacts() {
+    let debianLike = false;
+    try {
+        debianLike = isDebianLike((0,external_node_fs_namespaceObject.readFileSync)('/etc/os-release', 'utf8'));
+    }
+    catch {
+        // No os-release: not a distribution we install on.
+    }
+    const root = process.getuid?.() === 0;
+    const passwordlessSudo = !root && (await haveCommand('sudo')) && (await exec_runCommand('sudo', ['-n', 'true'])).exitCode === 0;
+    return { debianLike, root, passwordlessSudo };
+}
+/** The commands, static glib and the venv module: everything needed before the source is unpacked. */
+async function findMissingTools(qemuVersion) {
     const missing = [];
     for (const [cmd, pkg] of COMMANDS) {
         if (!(await haveCommand(cmd)))
             missing.push({ what: cmd, pkg });
     }
-    if (!missing.some((m) => m.what === 'pkg-config')) {
-        const glib = await exec_runCommand('pkg-config', ['--static', '--exists', 'glib-2.0']);
-        if (glib.exitCode !== 0)
-            missing.push({ what: 'static glib-2.0 (pkg-config glib-2.0)', pkg: 'libglib2.0-dev' });
+    // A check that needs a missing command cannot run: ask for its package too, so that one
+    // install brings everything (a fresh machine has neither pkg-config nor python3).
+    const glib = { what: 'static glib-2.0 (pkg-config glib-2.0)', pkg: 'libglib2.0-dev' };
+    if (missing.some((m) => m.what === 'pkg-config'))
+        missing.push(glib);
+    else if ((await exec_runCommand('pkg-config', ['--static', '--exists', 'glib-2.0'])).exitCode !== 0)
+        missing.push(glib);
+    const python = configurePython(qemuVersion) ?? 'python3';
+    const venv = { what: `${python} venv module with pip`, pkg: 'python3-venv' };
+    if (!(await haveCommand(python))) {
+        if (!missing.some((m) => m.what === 'python3'))
+            missing.push({ what: python, pkg: 'python3' });
+        missing.push(venv);
     }
-    if (!missing.some((m) => m.what === 'python3')) {
-        const venv = await exec_runCommand('python3', ['-c', 'import venv']);
-        if (venv.exitCode !== 0)
-            missing.push({ what: 'python3 venv module', pkg: 'python3-venv' });
-    }
-    const min = minimumMeson(qemuVersion);
-    if (min !== undefined && !missing.some((m) => m.what === 'meson')) {
-        const v = parseMesonVersion((await exec_runCommand('meson', ['--version'])).stdout);
-        if (v === undefined || semver_default().lt(v, min)) {
-            missing.push({ what: `meson >= ${min} for QEMU ${qemuVersion} (found ${v ?? 'unknown'})`, pkg: 'meson' });
-        }
+    else if ((await exec_runCommand(python, ['-c', 'import venv, ensurepip'])).exitCode !== 0) {
+        missing.push(venv);
     }
     return missing;
 }
-function canApt() {
-    if (process.getuid?.() !== 0)
-        return false;
-    try {
-        return isDebianLike((0,external_node_fs_namespaceObject.readFileSync)('/etc/os-release', 'utf8'));
-    }
-    catch {
-        return false;
-    }
+/** Whether the unpacked source carries its own meson wheel (release tarballs do; Debian's repacked ones do not). */
+function bundlesMeson(srcDir) {
+    const wheels = external_node_path_default().join(srcDir, 'python', 'wheels');
+    return (0,external_node_fs_namespaceObject.existsSync)(wheels) && (0,external_node_fs_namespaceObject.readdirSync)(wheels).some((f) => /^meson-\d[^/]*\.whl$/.test(f));
 }
-/** Check the build dependencies; install the missing ones with apt when `mode` is auto and we may. */
-async function ensureBuildDeps(qemuVersion, mode) {
-    let missing = await findMissing(qemuVersion);
+/**
+ * meson and pycotap, which configure takes from the system only when the source has no wheels
+ * of its own (QEMU 10.x and later check meson's version); none needed otherwise.
+ */
+async function findMissingMeson(qemuVersion, srcDir) {
+    const min = minimumMeson(qemuVersion);
+    if (min === undefined) {
+        return (await haveCommand('meson')) ? [] : [{ what: 'meson', pkg: 'meson' }];
+    }
+    if (bundlesMeson(srcDir))
+        return [];
+    const missing = [];
+    const v = (await haveCommand('meson')) ? parseMesonVersion((await exec_runCommand('meson', ['--version'])).stdout) : undefined;
+    if (v === undefined || semver_default().lt(v, min)) {
+        missing.push({ what: `meson >= ${min} for QEMU ${qemuVersion} (found ${v ?? 'none'})`, pkg: 'meson' });
+    }
+    const python = configurePython(qemuVersion) ?? 'python3';
+    if ((await exec_runCommand(python, ['-c', 'import pycotap'])).exitCode !== 0) {
+        missing.push({ what: `pycotap for ${python}`, pkg: 'python3-pycotap' });
+    }
+    return missing;
+}
+/** What to do when the system's meson will not do and the source has none of its own. */
+const MESON_WAYS_OUT = 'this QEMU source carries no meson of its own (python/wheels). Either use a QEMU release tarball, which ' +
+    'bundles meson (qemu-source: upstream, or the URL or path of a release tarball), or install meson >= the ' +
+    'version above first (e.g. pip install --user "meson>=1.5" or a newer distribution package)';
+/** Installed package names (dpkg's view), to say exactly what an install added. */
+async function installedPackages() {
+    const r = await exec_runCommand('dpkg-query', ['-W', '-f=${Package}\\n']);
+    return new Set(r.stdout.split('\n').filter((l) => l !== ''));
+}
+/**
+ * Install `missing` with apt when `mode` allows and this machine lets us; then `recheck` must
+ * find nothing. `advice`, when given, ends every error (what else the user can do).
+ */
+async function install(missing, mode, recheck, advice) {
     if (missing.length === 0)
         return;
-    if (mode === 'never' || !canApt()) {
-        const why = mode === 'never' ? 'install-deps is "never"' : 'not root on Debian/Ubuntu, so nothing was installed';
-        throw new Error(`${missingMessage(missing)}; ${why}`);
-    }
+    const fail = (m, why) => new Error(`${missingMessage(m)}; ${why}${advice !== undefined ? `; ${advice}` : ''}`);
+    if (mode === 'never')
+        throw fail(missing, 'install-deps is "never"');
+    const access = aptAccess(await aptFacts());
+    if ('why' in access)
+        throw fail(missing, access.why);
     const pkgs = [...new Set(missing.map((m) => m.pkg))];
-    info(`Installing ${pkgs.join(' ')} with apt-get`);
-    const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    const install = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
-    if ((await exec_runCommand('apt-get', install, { env })).exitCode !== 0) {
-        await mustRun('apt-get', ['update', '-q'], { env });
-        await mustRun('apt-get', install, { env });
+    // sudo resets the environment: `env` sets the variable on the far side.
+    const argv = [...access.prefix, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get'];
+    const cmd = argv[0];
+    const pre = argv.slice(1);
+    info(`Installing ${pkgs.join(' ')} with ${access.prefix.length > 0 ? 'sudo ' : ''}apt-get`);
+    const before = await installedPackages();
+    const args = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
+    if ((await exec_runCommand(cmd, [...pre, ...args])).exitCode !== 0) {
+        await mustRun(cmd, [...pre, 'update', '-q']);
+        await mustRun(cmd, [...pre, ...args]);
     }
-    missing = await findMissing(qemuVersion);
-    if (missing.length > 0)
-        throw new Error(`${missingMessage(missing)}; still missing after apt-get install`);
+    const added = [...(await installedPackages())].filter((p) => !before.has(p)).sort();
+    info(`apt-get installed ${added.length} packages: ${added.join(' ') || '(none new)'}`);
+    const left = await recheck();
+    if (left.length > 0)
+        throw fail(left, 'still missing after apt-get install');
+}
+/** Check the tools needed before the source; install the missing ones when `mode` is auto and we may. */
+async function ensureBuildDeps(qemuVersion, mode) {
+    const recheck = () => findMissingTools(qemuVersion);
+    await install(await recheck(), mode, recheck);
+}
+/** After unpacking: meson and pycotap from the system, when the source has no wheels of its own. */
+async function ensureMeson(qemuVersion, mode, srcDir) {
+    const recheck = () => findMissingMeson(qemuVersion, srcDir);
+    const missing = await recheck();
+    const advice = minimumMeson(qemuVersion) !== undefined ? MESON_WAYS_OUT : undefined;
+    await install(missing, mode, recheck, advice);
 }
 
 ;// CONCATENATED MODULE: ./src/qemu/install.ts
@@ -108836,6 +108993,7 @@ async function installEmulators(req) {
         info(`Compiling QEMU ${version} for ${missing.join(', ')}`);
         await ensureBuildDeps(version, req.installDeps);
         const src = await prepareSource(req.source, req.entry, req.sha256Pin, req.workDir);
+        await ensureMeson(version, req.installDeps, src.dir);
         const outDir = external_node_path_default().join(req.workDir, 'built');
         await external_node_fs_namespaceObject.promises.rm(outDir, { recursive: true, force: true });
         const built = await buildEmulators({
@@ -109031,10 +109189,11 @@ async function runPipeline(inputs, runner, track) {
     const { qemu, docker } = await group('Resolve', async () => {
         const qemu = resolveQemuVersion(inputs.qemuVersion, loadSeries(actionRoot));
         info(`QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`);
-        const docker = inputs.build || inputs.run !== undefined ? await detectDocker() : undefined;
+        const docker = inputs.build || inputs.run !== undefined ? await detectDocker(inputs.builder) : undefined;
         if (docker) {
-            info(`Docker host platform ${docker.hostPlatform}; buildx ${docker.buildx ? 'available' : 'missing'}`);
-            if (inputs.build && inputs.push && inputs.arches.length > 1 && !docker.buildx) {
+            const builder = docker.builder !== undefined ? `buildx builder "${docker.builder}"` : 'buildx missing: the classic builder';
+            info(`Docker host platform ${docker.hostPlatform}; ${builder}`);
+            if (inputs.build && inputs.push && inputs.arches.length > 1 && docker.builder === undefined) {
                 throw new Error('Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available');
             }
         }
@@ -109095,7 +109254,7 @@ async function runPipeline(inputs, runner, track) {
                 arch,
                 tags,
                 hostPlatform: docker.hostPlatform,
-                buildx: docker.buildx,
+                builder: docker.builder,
                 emulatorDir: emulatorFor(arch) !== undefined ? emulator?.dir : undefined,
                 workDir: external_node_path_default().join(workDir, 'image', arch.id),
                 track: (ref) => track.image(ref),

@@ -31632,8 +31632,67 @@ async function haveCommand(cmd) {
     return (await which(cmd, false)) !== '';
 }
 
+;// CONCATENATED MODULE: ./src/docker/builder.ts
+// Which buildx builder the action builds with. Workflows often run docker/setup-buildx-action
+// first, which creates a docker-container builder and makes it current; a build there fails
+// for us (it cannot see the local emulator image, and its BuildKit wraps foreign RUN steps in
+// its own QEMU). So the builder is always named explicitly: the docker-driver builder of the
+// current Docker context, or the one the `builder` input names if it has that driver.
+
+/** Name and driver from `docker buildx inspect` output (its first "Name:" and "Driver:" lines). */
+function parseBuilderInspect(text) {
+    const field = (k) => new RegExp(`^${k}:\\s*(\\S+)\\s*$`, 'm').exec(text)?.[1];
+    const name = field('Name');
+    const driver = field('Driver');
+    return name !== undefined && driver !== undefined ? { name, driver } : undefined;
+}
+/** Why a builder of another driver cannot build for us; part of errors and notices. */
+const WHY_DOCKER_DRIVER = (/* unused pure expression or super */ null && ('a builder in its own container cannot see the local emulator image that the rewritten RUN steps mount, ' +
+    "and its BuildKit runs foreign-platform RUN steps through its own bundled QEMU, which cannot run the action's x86-64 emulator"));
+/**
+ * The builder to pass as --builder. `named` is what `docker buildx inspect` said of the
+ * requested builder (or of the context's own when none was requested), `current` of the
+ * current one; undefined where inspect failed.
+ */
+function chooseBuilder(requested, named, current, contextName) {
+    if (requested !== undefined) {
+        if (named === undefined) {
+            throw new Error(`Input "builder": there is no buildx builder named "${requested}" (docker buildx ls lists them)`);
+        }
+        if (named.driver !== 'docker') {
+            throw new Error(`Input "builder" names "${requested}", a buildx builder with the ${named.driver} driver. ` +
+                `The action builds with the docker driver only: ${WHY_DOCKER_DRIVER}. ` +
+                `Leave "builder" empty to use the current Docker context's own builder ("${contextName}").`);
+        }
+        return { name: named.name, notice: undefined };
+    }
+    if (named === undefined || named.driver !== 'docker') {
+        throw new Error(`The Docker context "${contextName}" has no buildx builder with the docker driver (docker buildx inspect ${contextName}` +
+            `${named ? ` says driver ${named.driver}` : ' failed'}); the action needs one: ${WHY_DOCKER_DRIVER}.`);
+    }
+    const notice = current !== undefined && current.name !== named.name
+        ? `The current buildx builder is "${current.name}" (${current.driver} driver), as docker/setup-buildx-action leaves it; ` +
+            `building with "${named.name}" (docker driver) instead, because ${WHY_DOCKER_DRIVER}. The current builder is left as it was.`
+        : undefined;
+    return { name: named.name, notice };
+}
+async function inspect(name) {
+    const r = await runCommand('docker', ['buildx', 'inspect', ...(name !== undefined ? [name] : [])]);
+    return r.exitCode === 0 ? parseBuilderInspect(r.stdout) : undefined;
+}
+/** Pick the builder (buildx must work). */
+async function builder_selectBuilder(requested) {
+    const ctx = await runCommand('docker', ['context', 'show']);
+    // buildx names each context's docker-driver builder after the context.
+    const contextName = ctx.exitCode === 0 && ctx.stdout.trim() !== '' ? ctx.stdout.trim() : 'default';
+    const named = await inspect(requested ?? contextName);
+    return chooseBuilder(requested, named, await inspect(), contextName);
+}
+
 ;// CONCATENATED MODULE: ./src/docker/engine.ts
 // Asking the Docker CLI and daemon what is there: buildx, the daemon's platform, image configs.
+
+
 
 
 /** Why `docker version` could not reach the daemon, and what to do about it. */
@@ -31648,7 +31707,8 @@ function dockerUnreachable(output, env = process.env) {
         'Start it (e.g. "sudo systemctl start docker", or "sudo dockerd &" where there is no systemd) or point DOCKER_HOST ' +
         'at a running one. With "build: false" only the emulator is set up, without Docker.');
 }
-async function detectDocker() {
+/** The daemon's platform and the builder; `requestedBuilder` is the "builder" input. */
+async function detectDocker(requestedBuilder) {
     const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err) => {
         throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
     });
@@ -31658,7 +31718,17 @@ async function detectDocker() {
     // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
     const forced = process.env['ANYARCH_BUILDER'] === 'classic';
     const bx = forced ? undefined : await runCommand('docker', ['buildx', 'version']);
-    return { buildx: bx?.exitCode === 0, hostPlatform: serverPlatform(os, arch) };
+    const hostPlatform = serverPlatform(os, arch);
+    if (bx?.exitCode !== 0) {
+        if (requestedBuilder !== undefined) {
+            throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
+        }
+        return { builder: undefined, hostPlatform };
+    }
+    const choice = await selectBuilder(requestedBuilder);
+    if (choice.notice !== undefined)
+        core.notice(choice.notice);
+    return { builder: choice.name, hostPlatform };
 }
 async function inspectImage(ref) {
     const r = await mustRun('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);

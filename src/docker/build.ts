@@ -29,7 +29,8 @@ export const CLASSIC_LOSSES =
 export interface ImageBuildRequest extends ImageOptions {
   readonly arch: Arch;
   readonly hostPlatform: string;
-  readonly buildx: boolean;
+  /** buildx builder, or undefined for the classic builder. */
+  readonly builder: string | undefined;
   /** Directory with qemu-<arch.id>; undefined when the guest is the host. */
   readonly emulatorDir: string | undefined;
   readonly keepEmulator: boolean;
@@ -52,11 +53,11 @@ export function isHostPlatform(platform: string, hostPlatform: string): boolean 
   return a !== undefined && a === archFromPlatform(hostPlatform);
 }
 
-async function runBuild(spec: ImageBuildSpec, buildx: boolean): Promise<{ imageid: string; digest: string }> {
+async function runBuild(spec: ImageBuildSpec, builder: string | undefined): Promise<{ imageid: string; digest: string }> {
   await fs.rm(spec.iidFile, { force: true });
   await fs.rm(spec.metadataFile, { force: true });
-  if (buildx) {
-    await mustRun('docker', buildxArgv(spec), { echo: true });
+  if (builder !== undefined) {
+    await mustRun('docker', buildxArgv(spec, builder), { echo: true });
   } else {
     await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
     if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo: true });
@@ -99,21 +100,21 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResu
 
   if (req.emulatorDir === undefined) {
     core.info(`${platform} is the Docker host's platform: building without the emulator`);
-    return { platform, ...(await runBuild(user, req.buildx)), rewritten: 0 };
+    return { platform, ...(await runBuild(user, req.builder)), rewritten: 0 };
   }
   const t = req.arch.id;
-  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.buildx);
+  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.builder);
   req.track(emuImage);
   core.info(`Emulator image ${emuImage}`);
 
-  if (!req.buildx) core.warning(CLASSIC_LOSSES);
+  if (req.builder === undefined) core.warning(CLASSIC_LOSSES);
   const original = await fs.readFile(req.file, 'utf8');
   const rw = rewriteDockerfile(original, {
     guestPlatform: platform,
     hostPlatform: req.hostPlatform,
     buildArgs: req.buildArgs,
     emulatorImage: emuImage,
-    ...(req.buildx
+    ...(req.builder !== undefined
       ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' as const }
       : { emulatorPath: keptEmulatorPath(t), inject: 'copy' as const }),
   });
@@ -121,14 +122,14 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResu
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
 
   if (!req.keepEmulator) {
-    return { platform, ...(await runBuild({ ...user, file }, req.buildx)), rewritten: rw.rewritten };
+    return { platform, ...(await runBuild({ ...user, file }, req.builder)), rewritten: rw.rewritten };
   }
 
   // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
   // build FROM it with the emulator added, with the user's tags and outputs.
   const stageTag = `anyarch-stage:${randomBytes(8).toString('hex')}`;
   req.track(stageTag);
-  await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.buildx);
+  await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.builder);
   const stage = await inspectImage(stageTag);
   const keepDir = path.join(req.workDir, 'keep');
   await fs.mkdir(keepDir, { recursive: true });
@@ -136,7 +137,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResu
   await fs.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
   const wrapped = await runBuild(
     { ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined },
-    req.buildx,
+    req.builder,
   );
   return { platform, ...wrapped, rewritten: rw.rewritten };
 }

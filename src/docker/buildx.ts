@@ -19,9 +19,9 @@ function common(spec: ImageBuildSpec): string[] {
   return args;
 }
 
-/** Arguments of `docker` for a buildx build. */
-export function buildxArgv(spec: ImageBuildSpec): string[] {
-  const args = ['buildx', 'build', ...common(spec), '--metadata-file', spec.metadataFile];
+/** Arguments of `docker` for a buildx build on `builder`. */
+export function buildxArgv(spec: ImageBuildSpec, builder: string): string[] {
+  const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];
   if (spec.push) args.push('--push');
   if (spec.load) args.push('--load');
   args.push(spec.context);

@@ -23,7 +23,8 @@ export async function buildEmulatorImage(
   target: string,
   platform: string,
   workDir: string,
-  buildx: boolean,
+  /** buildx builder, or undefined for the classic builder. */
+  builder: string | undefined,
 ): Promise<string> {
   const bin = path.join(emulatorDir, `qemu-${target}`);
   const ref = emulatorImageRef(target, await sha256File(bin));
@@ -33,8 +34,8 @@ export async function buildEmulatorImage(
   await fs.copyFile(bin, path.join(ctx, `qemu-${target}`));
   await fs.chmod(path.join(ctx, `qemu-${target}`), 0o755);
   await fs.writeFile(path.join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
-  if (buildx) {
-    await mustRun('docker', ['buildx', 'build', '--platform', platform, '--load', '--tag', ref, ctx]);
+  if (builder !== undefined) {
+    await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx]);
   } else {
     await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
   }

@@ -1,11 +1,13 @@
 // Asking the Docker CLI and daemon what is there: buildx, the daemon's platform, image configs.
+import * as core from '@actions/core';
 import { mustRun, runCommand } from '../util/exec.js';
+import { selectBuilder } from './builder.js';
 import { serverPlatform } from './buildx.js';
 import type { ImageConfigCommand } from './keep.js';
 
 export interface DockerInfo {
-  /** `docker buildx` works. */
-  readonly buildx: boolean;
+  /** The buildx builder to build with (--builder), or undefined: no buildx, the classic builder. */
+  readonly builder: string | undefined;
   /** The daemon's native platform, e.g. linux/amd64. */
   readonly hostPlatform: string;
 }
@@ -27,7 +29,8 @@ export function dockerUnreachable(output: string, env: NodeJS.ProcessEnv = proce
   );
 }
 
-export async function detectDocker(): Promise<DockerInfo> {
+/** The daemon's platform and the builder; `requestedBuilder` is the "builder" input. */
+export async function detectDocker(requestedBuilder: string | undefined): Promise<DockerInfo> {
   const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err: Error) => {
     throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
   });
@@ -36,7 +39,16 @@ export async function detectDocker(): Promise<DockerInfo> {
   // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
   const forced = process.env['ANYARCH_BUILDER'] === 'classic';
   const bx = forced ? undefined : await runCommand('docker', ['buildx', 'version']);
-  return { buildx: bx?.exitCode === 0, hostPlatform: serverPlatform(os, arch) };
+  const hostPlatform = serverPlatform(os, arch);
+  if (bx?.exitCode !== 0) {
+    if (requestedBuilder !== undefined) {
+      throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
+    }
+    return { builder: undefined, hostPlatform };
+  }
+  const choice = await selectBuilder(requestedBuilder);
+  if (choice.notice !== undefined) core.notice(choice.notice);
+  return { builder: choice.name, hostPlatform };
 }
 
 export interface ImageSummary extends ImageConfigCommand {

@@ -17,10 +17,18 @@ export function configureFlags(qemuVersion: string, targets: readonly string[]):
     '--disable-install-blobs',
     '--disable-plugins',
   ];
-  // From 8.0 on, configure runs meson from a venv and accepts --python; 7.2 refuses it. The
-  // system python3 is named explicitly so that the venv sees the system meson.
-  if (semver.gte(qemuVersion, '8.0.0')) flags.push('--python=/usr/bin/python3');
+  const python = configurePython(qemuVersion);
+  if (python !== undefined) flags.push(`--python=${python}`);
   return flags;
+}
+
+/**
+ * The python configure runs, when it is named: from 8.0 on, configure runs meson from a venv and
+ * accepts --python (7.2 refuses it). The system python3 is named so that the venv sees the
+ * system's meson and pycotap, which another python3 first on PATH may not.
+ */
+export function configurePython(qemuVersion: string): string | undefined {
+  return semver.gte(qemuVersion, '8.0.0') ? '/usr/bin/python3' : undefined;
 }
 
 /** ninja targets producing the emulators. */
@@ -28,7 +36,7 @@ export function ninjaTargets(targets: readonly string[]): string[] {
   return [...new Set(targets)].sort().map((t) => `qemu-${t}`);
 }
 
-/** The smallest meson QEMU's configure accepts when the tarball carries none of its own. */
+/** The smallest system meson QEMU's configure accepts when the tarball carries none of its own. */
 export function minimumMeson(qemuVersion: string): string | undefined {
   return semver.gte(qemuVersion, '10.0.0') ? '1.5.0' : undefined;
 }
