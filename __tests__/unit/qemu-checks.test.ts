@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { aptAccess, bundlesMeson, findMissingMeson, isDebianLike, missingMessage, parseMesonVersion } from '../../src/qemu/deps.js';
+import {
+  aptAccess, bundlesMeson, findMissingForSource, isDebianLike, missingDeviceTreeBlobs, missingMessage, parseMesonVersion,
+} from '../../src/qemu/deps.js';
 import { selfTestProblem } from '../../src/qemu/selftest.js';
 
 describe('selfTestProblem', () => {
@@ -79,7 +81,7 @@ describe('a source that bundles meson', () => {
     const saved = process.env['PATH'];
     process.env['PATH'] = base; // no meson, no python3 anywhere: nothing may be asked of them
     try {
-      expect(await findMissingMeson('10.2.2', dir)).toEqual([]);
+      expect(await findMissingForSource('10.2.2', dir)).toEqual([]);
     } finally {
       process.env['PATH'] = saved;
     }
@@ -88,11 +90,31 @@ describe('a source that bundles meson', () => {
     const saved = process.env['PATH'];
     process.env['PATH'] = base;
     try {
-      const missing = await findMissingMeson('10.2.2', tree('debian-10', []));
+      const missing = await findMissingForSource('10.2.2', tree('debian-10', []));
       expect(missing.map((m) => m.pkg)).toContain('meson');
       expect(missing.find((m) => m.pkg === 'meson')?.what).toBe('meson >= 1.5.0 for QEMU 10.2.2 (found none)');
     } finally {
       process.env['PATH'] = saved;
     }
+  });
+});
+
+describe('device-tree blobs', () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'anyarch-unit-dtb-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  const tree = (name: string, files: string[]) => {
+    const dir = path.join(base, name);
+    mkdirSync(path.join(dir, 'pc-bios', 'dtb'), { recursive: true });
+    for (const f of files) writeFileSync(path.join(dir, 'pc-bios', 'dtb', f), '');
+    return dir;
+  };
+  it('a release tarball has a blob for every .dts: nothing to build', () => {
+    expect(missingDeviceTreeBlobs(tree('release', ['meson.build', 'bamboo.dts', 'bamboo.dtb']))).toEqual([]);
+  });
+  it("Debian's source has the .dts only: dtc must build them", () => {
+    expect(missingDeviceTreeBlobs(tree('debian', ['meson.build', 'bamboo.dts', 'pegasos2.dts']))).toEqual(['bamboo.dts', 'pegasos2.dts']);
+  });
+  it('a source whose build has no dtb directory needs none', () => {
+    expect(missingDeviceTreeBlobs(base)).toEqual([]);
   });
 });

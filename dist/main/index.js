@@ -108814,17 +108814,35 @@ function bundlesMeson(srcDir) {
     return (0,external_node_fs_namespaceObject.existsSync)(wheels) && (0,external_node_fs_namespaceObject.readdirSync)(wheels).some((f) => /^meson-\d[^/]*\.whl$/.test(f));
 }
 /**
- * meson and pycotap, which configure takes from the system only when the source has no wheels
- * of its own (QEMU 10.x and later check meson's version); none needed otherwise.
+ * Device trees that the source has as .dts but not as .dtb: Debian's repacked source drops the
+ * prebuilt blobs that release tarballs carry, and QEMU's build then needs dtc to make them (it
+ * does so even for linux-user builds).
  */
-async function findMissingMeson(qemuVersion, srcDir) {
+function missingDeviceTreeBlobs(srcDir) {
+    const dir = external_node_path_default().join(srcDir, 'pc-bios', 'dtb');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'meson.build')))
+        return [];
+    const names = new Set((0,external_node_fs_namespaceObject.readdirSync)(dir));
+    return [...names].filter((f) => f.endsWith('.dts') && !names.has(f.replace(/\.dts$/, '.dtb'))).sort();
+}
+/**
+ * What the unpacked source needs from the system: meson and pycotap, which configure takes from
+ * the system only when the source has no wheels of its own (QEMU 10.x and later check meson's
+ * version), and dtc when the source lacks its device-tree blobs.
+ */
+async function findMissingForSource(qemuVersion, srcDir) {
+    const missing = [];
+    if (missingDeviceTreeBlobs(srcDir).length > 0 && !(await haveCommand('dtc'))) {
+        missing.push({ what: 'dtc (this source has no prebuilt device-tree blobs)', pkg: 'device-tree-compiler' });
+    }
     const min = minimumMeson(qemuVersion);
     if (min === undefined) {
-        return (await haveCommand('meson')) ? [] : [{ what: 'meson', pkg: 'meson' }];
+        if (!(await haveCommand('meson')))
+            missing.push({ what: 'meson', pkg: 'meson' });
+        return missing;
     }
     if (bundlesMeson(srcDir))
-        return [];
-    const missing = [];
+        return missing;
     const v = (await haveCommand('meson')) ? parseMesonVersion((await exec_runCommand('meson', ['--version'])).stdout) : undefined;
     if (v === undefined || semver_default().lt(v, min)) {
         missing.push({ what: `meson >= ${min} for QEMU ${qemuVersion} (found ${v ?? 'none'})`, pkg: 'meson' });
@@ -108866,8 +108884,13 @@ async function install(missing, mode, recheck, advice) {
     const before = await installedPackages();
     const args = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
     if ((await exec_runCommand(cmd, [...pre, ...args])).exitCode !== 0) {
+        // Stale package lists are the usual cause: update once, then the error is apt's own.
         await mustRun(cmd, [...pre, 'update', '-q']);
-        await mustRun(cmd, [...pre, ...args]);
+        const again = await exec_runCommand(cmd, [...pre, ...args]);
+        if (again.exitCode !== 0) {
+            const said = `${again.stdout}\n${again.stderr}`.split('\n').filter((l) => /^E: /.test(l)).join(' ') || `exit status ${again.exitCode}`;
+            throw fail(missing, `apt-get install ${pkgs.join(' ')} failed (${said})`);
+        }
     }
     const added = [...(await installedPackages())].filter((p) => !before.has(p)).sort();
     info(`apt-get installed ${added.length} packages: ${added.join(' ') || '(none new)'}`);
@@ -108880,12 +108903,13 @@ async function ensureBuildDeps(qemuVersion, mode) {
     const recheck = () => findMissingTools(qemuVersion);
     await install(await recheck(), mode, recheck);
 }
-/** After unpacking: meson and pycotap from the system, when the source has no wheels of its own. */
-async function ensureMeson(qemuVersion, mode, srcDir) {
-    const recheck = () => findMissingMeson(qemuVersion, srcDir);
+/** After unpacking: what this source needs from the system (see findMissingForSource). */
+async function ensureSourceDeps(qemuVersion, mode, srcDir) {
+    const recheck = () => findMissingForSource(qemuVersion, srcDir);
     const missing = await recheck();
-    const advice = minimumMeson(qemuVersion) !== undefined ? MESON_WAYS_OUT : undefined;
-    await install(missing, mode, recheck, advice);
+    // The ways out only help when meson is what is missing.
+    const needsMeson = missing.some((m) => m.pkg === 'meson') && minimumMeson(qemuVersion) !== undefined;
+    await install(missing, mode, recheck, needsMeson ? MESON_WAYS_OUT : undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/qemu/install.ts
@@ -108993,7 +109017,7 @@ async function installEmulators(req) {
         info(`Compiling QEMU ${version} for ${missing.join(', ')}`);
         await ensureBuildDeps(version, req.installDeps);
         const src = await prepareSource(req.source, req.entry, req.sha256Pin, req.workDir);
-        await ensureMeson(version, req.installDeps, src.dir);
+        await ensureSourceDeps(version, req.installDeps, src.dir);
         const outDir = external_node_path_default().join(req.workDir, 'built');
         await external_node_fs_namespaceObject.promises.rm(outDir, { recursive: true, force: true });
         const built = await buildEmulators({

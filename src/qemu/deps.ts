@@ -107,16 +107,33 @@ export function bundlesMeson(srcDir: string): boolean {
 }
 
 /**
- * meson and pycotap, which configure takes from the system only when the source has no wheels
- * of its own (QEMU 10.x and later check meson's version); none needed otherwise.
+ * Device trees that the source has as .dts but not as .dtb: Debian's repacked source drops the
+ * prebuilt blobs that release tarballs carry, and QEMU's build then needs dtc to make them (it
+ * does so even for linux-user builds).
  */
-export async function findMissingMeson(qemuVersion: string, srcDir: string): Promise<Requirement[]> {
+export function missingDeviceTreeBlobs(srcDir: string): string[] {
+  const dir = path.join(srcDir, 'pc-bios', 'dtb');
+  if (!existsSync(path.join(dir, 'meson.build'))) return [];
+  const names = new Set(readdirSync(dir));
+  return [...names].filter((f) => f.endsWith('.dts') && !names.has(f.replace(/\.dts$/, '.dtb'))).sort();
+}
+
+/**
+ * What the unpacked source needs from the system: meson and pycotap, which configure takes from
+ * the system only when the source has no wheels of its own (QEMU 10.x and later check meson's
+ * version), and dtc when the source lacks its device-tree blobs.
+ */
+export async function findMissingForSource(qemuVersion: string, srcDir: string): Promise<Requirement[]> {
+  const missing: Requirement[] = [];
+  if (missingDeviceTreeBlobs(srcDir).length > 0 && !(await haveCommand('dtc'))) {
+    missing.push({ what: 'dtc (this source has no prebuilt device-tree blobs)', pkg: 'device-tree-compiler' });
+  }
   const min = minimumMeson(qemuVersion);
   if (min === undefined) {
-    return (await haveCommand('meson')) ? [] : [{ what: 'meson', pkg: 'meson' }];
+    if (!(await haveCommand('meson'))) missing.push({ what: 'meson', pkg: 'meson' });
+    return missing;
   }
-  if (bundlesMeson(srcDir)) return [];
-  const missing: Requirement[] = [];
+  if (bundlesMeson(srcDir)) return missing;
   const v = (await haveCommand('meson')) ? parseMesonVersion((await runCommand('meson', ['--version'])).stdout) : undefined;
   if (v === undefined || semver.lt(v, min)) {
     missing.push({ what: `meson >= ${min} for QEMU ${qemuVersion} (found ${v ?? 'none'})`, pkg: 'meson' });
@@ -165,8 +182,13 @@ async function install(
   const before = await installedPackages();
   const args = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
   if ((await runCommand(cmd, [...pre, ...args])).exitCode !== 0) {
+    // Stale package lists are the usual cause: update once, then the error is apt's own.
     await mustRun(cmd, [...pre, 'update', '-q']);
-    await mustRun(cmd, [...pre, ...args]);
+    const again = await runCommand(cmd, [...pre, ...args]);
+    if (again.exitCode !== 0) {
+      const said = `${again.stdout}\n${again.stderr}`.split('\n').filter((l) => /^E: /.test(l)).join(' ') || `exit status ${again.exitCode}`;
+      throw fail(missing, `apt-get install ${pkgs.join(' ')} failed (${said})`);
+    }
   }
   const added = [...(await installedPackages())].filter((p) => !before.has(p)).sort();
   core.info(`apt-get installed ${added.length} packages: ${added.join(' ') || '(none new)'}`);
@@ -180,10 +202,11 @@ export async function ensureBuildDeps(qemuVersion: string, mode: InstallDeps): P
   await install(await recheck(), mode, recheck);
 }
 
-/** After unpacking: meson and pycotap from the system, when the source has no wheels of its own. */
-export async function ensureMeson(qemuVersion: string, mode: InstallDeps, srcDir: string): Promise<void> {
-  const recheck = () => findMissingMeson(qemuVersion, srcDir);
+/** After unpacking: what this source needs from the system (see findMissingForSource). */
+export async function ensureSourceDeps(qemuVersion: string, mode: InstallDeps, srcDir: string): Promise<void> {
+  const recheck = () => findMissingForSource(qemuVersion, srcDir);
   const missing = await recheck();
-  const advice = minimumMeson(qemuVersion) !== undefined ? MESON_WAYS_OUT : undefined;
-  await install(missing, mode, recheck, advice);
+  // The ways out only help when meson is what is missing.
+  const needsMeson = missing.some((m) => m.pkg === 'meson') && minimumMeson(qemuVersion) !== undefined;
+  await install(missing, mode, recheck, needsMeson ? MESON_WAYS_OUT : undefined);
 }

@@ -11,7 +11,7 @@ import { restoreFromActionsCache, saveToActionsCache } from '../cache/actions-ca
 import type { InstallDeps, QemuSource } from '../inputs.js';
 import { buildEmulators } from './build.js';
 import { configureFlags } from './configure.js';
-import { ensureBuildDeps, ensureMeson } from './deps.js';
+import { ensureBuildDeps, ensureSourceDeps } from './deps.js';
 import { selfTest } from './selftest.js';
 import type { SeriesEntry } from './series.js';
 import { prepareSource } from './source.js';
@@ -141,7 +141,7 @@ export async function installEmulators(req: EmulatorRequest): Promise<Emulator> 
     core.info(`Compiling QEMU ${version} for ${missing.join(', ')}`);
     await ensureBuildDeps(version, req.installDeps);
     const src = await prepareSource(req.source, req.entry, req.sha256Pin, req.workDir);
-    await ensureMeson(version, req.installDeps, src.dir);
+    await ensureSourceDeps(version, req.installDeps, src.dir);
     const outDir = path.join(req.workDir, 'built');
     await fs.rm(outDir, { recursive: true, force: true });
     const built = await buildEmulators({

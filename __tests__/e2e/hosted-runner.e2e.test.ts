@@ -1,0 +1,211 @@
+// The action as a GitHub-hosted runner runs it, as close as this machine allows: a fresh
+// Debian 12 root (tests/hosted-runner/make-root.sh: minbase plus sudo, Node.js, the docker CLI
+// and buildx; no compiler, ninja, glib, python3 or meson), entered in mount and PID namespaces
+// of its own, the action run by the unprivileged user `runner` (docker group, passwordless sudo)
+// with default inputs but the source, an empty tool cache, against the host's daemon.
+// The source is shaped like a QEMU release (tests/hosted-runner/make-source.sh: Debian's orig
+// tarball plus meson and pycotap wheels in python/wheels/, and pythondeps.toml naming the
+// wheels' versions), served from a loopback URL with a qemu-sha256 pin.
+//  1. `nosudo` (no sudo at all): the step fails naming the packages, installs nothing.
+//  2. `runner`: installs the build packages through sudo, compiles with the bundled meson (no
+//     meson is ever installed in the root), builds an aarch64 image on the host's daemon.
+//  3. `runner` again, with Debian's source (no wheels) and Debian 12's meson 1.0: the error
+//     names both ways out.
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  actionDefaults, assertNoBinfmt, BASE_ARM64, CACHE_BASE, docker, ensureBaseImages, expectNoEmulator, imageExists,
+  imageFile, imageFiles, parseCommandFile, ROOT, startChildServer,
+} from './harness.js';
+
+const SCRIPTS = path.join(ROOT, 'tests', 'hosted-runner');
+const TAG = 'anyarch-e2e/hosted-runner:latest';
+const DEBIAN_ORIG = path.join(CACHE_BASE, 'sources', 'qemu_10.2.2+ds.orig.tar.xz');
+const DEBIAN_SHA = 'be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb';
+/** The users prepare.sh makes in the root, by uid (the host does not know their names). */
+const UID: Record<string, number> = { runner: 1001, nosudo: 1002 };
+const DOCKERFILE = `FROM ${BASE_ARM64}
+RUN sh -c 'uname -m' > /ran-on
+`;
+// Serves the files given as NAME=PATH arguments at /NAME; prints its port once listening.
+const SERVER = `
+const http = require('node:http'), fs = require('node:fs');
+const files = new Map(process.argv.slice(1).map((a) => [ '/' + a.split('=')[0], a.slice(a.indexOf('=') + 1) ]));
+http.createServer((req, res) => {
+  const f = files.get(req.url);
+  if (!f) return res.writeHead(404).end('not here\\n');
+  res.writeHead(200, { 'Content-Length': fs.statSync(f).size });
+  fs.createReadStream(f).pipe(res);
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+`;
+
+interface Step {
+  readonly status: number;
+  readonly log: string;
+  readonly outputs: Map<string, string>;
+  readonly state: Map<string, string>;
+  readonly seconds: number;
+}
+
+describe('on a runner-like machine: user runner with passwordless sudo, no build packages', () => {
+  let dir: string;
+  let root: string;
+  let server: ChildProcess;
+  let base: string;
+  let upstreamSha: string;
+  let noSudo: { main: Step; post: Step };
+  let runner: { main: Step; post: Step };
+  let debianSource: { main: Step; post: Step };
+
+  const hasPackage = (pkg: string) =>
+    spawnSync('chroot', [root, 'dpkg-query', '-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
+
+  /** Run `script` (main or post) of the action in the root as `user`, as a runner runs a step. */
+  function runScript(user: string, script: 'main' | 'post', inputs: Record<string, string>, files: string, state?: Map<string, string>): Step {
+    const home = `/home/${user}`;
+    const vars: Record<string, string> = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: `${home}/work/ws`,
+      RUNNER_TEMP: `${home}/work/_temp`,
+      RUNNER_TOOL_CACHE: user === 'runner' ? '/opt/hostedtoolcache' : `${home}/work/_tool`,
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'X64',
+      GITHUB_OUTPUT: `${files}/output`,
+      GITHUB_STATE: `${files}/state`,
+      GITHUB_STEP_SUMMARY: `${files}/summary`,
+    };
+    const values = actionDefaults();
+    for (const [k, v] of Object.entries(inputs)) values.set(k, v);
+    for (const [k, v] of values) vars[`INPUT_${k.toUpperCase()}`] = v;
+    for (const [k, v] of state ?? []) vars[`STATE_${k}`] = v;
+    const start = Date.now();
+    const r = spawnSync(
+      path.join(SCRIPTS, 'enter.sh'),
+      [root, user, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), '--', 'node', `/home/runner/action/dist/${script}/index.js`],
+      { encoding: 'utf8', maxBuffer: 256 << 20 },
+    );
+    const read = (f: string) => (existsSync(path.join(root, files, f)) ? readFileSync(path.join(root, files, f), 'utf8') : '');
+    return {
+      status: r.status ?? -1,
+      log: `${r.stdout}${r.stderr}`,
+      outputs: parseCommandFile(read('output')),
+      state: parseCommandFile(read('state')),
+      seconds: Math.round((Date.now() - start) / 1000),
+    };
+  }
+
+  /** main then post, each step with its own command files, like the runner. */
+  function runStep(user: string, name: string, inputs: Record<string, string>): { main: Step; post: Step } {
+    const files = `/home/${user}/work/_files/${name}`;
+    mkdirSync(path.join(root, files), { recursive: true });
+    for (const f of ['output', 'state', 'summary']) writeFileSync(path.join(root, files, f), '');
+    execFileSync('chown', ['-R', `${UID[user]}:${UID[user]}`, path.join(root, files)]);
+    const main = runScript(user, 'main', inputs, files);
+    return { main, post: runScript(user, 'post', inputs, files, main.state) };
+  }
+
+  function workspace(user: string): void {
+    const ws = path.join(root, 'home', user, 'work', 'ws');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(path.join(ws, 'Dockerfile'), DOCKERFILE);
+    execFileSync('chown', ['-R', `${UID[user]}:${UID[user]}`, ws]);
+  }
+
+  beforeAll(async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test makes a root and users: run it as root');
+    assertNoBinfmt('aarch64');
+    ensureBaseImages();
+    const tarball = execFileSync(path.join(SCRIPTS, 'make-root.sh'), { encoding: 'utf8' }).trim();
+    const [upstream, sha] = execFileSync(path.join(SCRIPTS, 'make-source.sh'), { encoding: 'utf8' }).trim().split(' ');
+    upstreamSha = sha!;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-hosted-'));
+    root = path.join(dir, 'root');
+    execFileSync(path.join(SCRIPTS, 'prepare.sh'), [tarball, dir], { stdio: 'inherit' });
+    for (const u of ['runner', 'nosudo']) workspace(u);
+    ({ server, base } = await startChildServer(SERVER, [`qemu-10.2.2.tar.gz=${upstream}`, `qemu-debian.tar.xz=${DEBIAN_ORIG}`]));
+    const source = { 'qemu-version': '10.2', 'qemu-source': `${base}/qemu-10.2.2.tar.gz`, 'qemu-sha256': upstreamSha };
+
+    noSudo = runStep('nosudo', 'no-sudo', { arch: 'aarch64', ...source });
+    runner = runStep('runner', 'first-run', { arch: 'aarch64', ...source, tags: TAG, load: 'true' });
+    process.stdout.write(`hosted-runner: first run as runner (installs, compile, image) took ${runner.main.seconds} s\n`);
+    // Debian 12's own meson (1.0.1), installed as an admin would, then a source without wheels.
+    execFileSync(
+      path.join(SCRIPTS, 'enter.sh'),
+      [root, 'root', 'DEBIAN_FRONTEND=noninteractive', '--', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', 'meson'],
+      { stdio: 'pipe' },
+    );
+    debianSource = runStep('runner', 'debian-source', {
+      arch: 'arm',
+      'qemu-version': '10.2',
+      'qemu-source': `${base}/qemu-debian.tar.xz`,
+      'qemu-sha256': DEBIAN_SHA,
+      build: 'false',
+    });
+  });
+  afterAll(() => {
+    server?.kill();
+    spawnSync('docker', ['image', 'rm', '--force', TAG], { stdio: 'ignore' });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('without sudo the step fails naming the packages, and installs nothing', () => {
+    expect(noSudo.main.status).not.toBe(0);
+    expect(noSudo.main.log).toMatch(
+      /::error::missing QEMU build dependencies: cc, ninja, pkg-config, python3, .*\(on Debian\/Ubuntu: apt-get install gcc ninja-build pkg-config python3 .*libglib2\.0-dev python3-venv\); not root, and sudo is missing or asks for a password/,
+    );
+    expect(noSudo.main.log).not.toMatch(/Installing .* with/);
+    expect(noSudo.post.status).toBe(0);
+    expect(readdirSync(path.join(root, 'home/nosudo/work/_temp'))).toEqual([]);
+  });
+
+  test('as runner it installs the build packages through sudo and says which', () => {
+    if (runner.main.status !== 0) throw new Error(runner.main.log.slice(-8000));
+    expect(runner.main.log).toMatch(/Installing gcc ninja-build pkg-config python3 .*libglib2\.0-dev python3-venv with sudo apt-get/);
+    const added = /apt-get installed (\d+) packages: (.*)/.exec(runner.main.log);
+    expect(added).not.toBeNull();
+    for (const p of ['gcc', 'ninja-build', 'pkg-config', 'libglib2.0-dev', 'python3-venv']) {
+      expect(added![2]!.split(' ')).toContain(p);
+      expect(hasPackage(p)).toBe(true);
+    }
+  });
+
+  test("it compiles with the source's own meson: no meson was installed or asked for", () => {
+    expect(runner.main.outputs.get('cache-hit')).toBe('false');
+    expect(runner.main.outputs.get('qemu-version')).toBe('10.2.2');
+    expect(runner.main.log).toContain(`sha256 ${upstreamSha} (verified)`);
+    expect(runner.main.log).not.toMatch(/needs the system meson|meson >= /);
+    // The first run installed no meson: configure took it from python/wheels.
+    expect(runner.main.log).not.toMatch(/installed \d+ packages: .*\bmeson\b/);
+    const entries = readdirSync(path.join(root, 'opt/hostedtoolcache'));
+    expect(entries).toContain('anyarch-qemu-aarch64');
+  });
+
+  test("the image was built on the host's daemon, its RUN step under the emulator", () => {
+    expect(imageFile(TAG, '/ran-on').trim()).toBe('aarch64');
+    expect(docker('image', 'inspect', '--format', '{{.Architecture}}', TAG).trim()).toBe('arm64');
+    expect(runner.main.outputs.get('imageid')).toBe(docker('image', 'inspect', '--format', '{{.Id}}', TAG).trim());
+    expectNoEmulator(imageFiles(TAG));
+  });
+
+  test("post, as runner, removed the action's helper images and temp files", () => {
+    expect(runner.post.status).toBe(0);
+    const created = JSON.parse(runner.main.state.get('anyarch-images') ?? '[]') as string[];
+    expect(created.some((r) => r.startsWith('anyarch-emu:'))).toBe(true);
+    for (const ref of created) expect(imageExists(ref)).toBe(false);
+    expect(readdirSync(path.join(root, 'home/runner/work/_temp'))).toEqual([]);
+  });
+
+  test('a source without wheels and a too-old system meson: the error names both ways out', () => {
+    expect(hasPackage('meson')).toBe(true);
+    expect(debianSource.main.status).not.toBe(0);
+    // Debian 12 has meson 1.0.1 and no python3-pycotap: apt cannot help, and says so.
+    const error = debianSource.main.log.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+    expect(error).toMatch(/^::error::missing QEMU build dependencies: .*meson >= 1\.5\.0 for QEMU 10\.2\.2 \(found 1\.0\.1\)/);
+    expect(error).toMatch(/apt-get install .*python3-pycotap failed \(E: Unable to locate package python3-pycotap\)/);
+    expect(error).toMatch(/this QEMU source carries no meson of its own \(python\/wheels\)\. Either use a QEMU release tarball.*qemu-source: upstream.*or install meson >= /);
+    expect(debianSource.post.status).toBe(0);
+  });
+});
