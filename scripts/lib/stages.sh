@@ -64,7 +64,7 @@ stage() {
   fi
   printf '=== %s: expected %s, ran %d: %d passed, %d failed, %d s (%s)\n' \
     "$name" "$expect" "$ran" "$p" "$f" $((SECONDS - start)) "$verdict"
-  STAGES_ROWS+=("$(printf '%-55s %8s %6d %6d %6d %6d' "$name" "$expect" "$ran" "$p" "$f" $((SECONDS - start)))")
+  STAGES_ROWS+=("$(printf '%-72s %8s %6d %6d %6d %6d' "$name" "$expect" "$ran" "$p" "$f" $((SECONDS - start)))")
 }
 
 # One check with no count of its own: one result.
@@ -77,7 +77,7 @@ one() {
 # The per-stage table, the failed stages, and the closing `N passed, N failed` line.
 stage_table() {
   local row f
-  printf '\n%-55s %8s %6s %6s %6s %6s\n' stage expected ran passed failed s
+  printf '\n%-72s %8s %6s %6s %6s %6s\n' stage expected ran passed failed s
   for row in ${STAGES_ROWS[@]+"${STAGES_ROWS[@]}"}; do echo "$row"; done
   printf '\n'
   for f in ${STAGES_FAILURES[@]+"${STAGES_FAILURES[@]}"}; do echo "failed: $f"; done
