@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// A jest run as a test stage: `node scripts/jest-stage.mjs NPM_SCRIPT` runs `npm run NPM_SCRIPT`
-// (a jest command line) with --json, shows jest's own output, and closes with one
+// A jest run as a test stage: `node scripts/jest-stage.mjs NPM_SCRIPT [JEST_ARG...]` runs
+// `npm run NPM_SCRIPT` (a jest command line) with the extra arguments and --json, shows jest's own output, and closes with one
 // `N passed, N failed` line read from jest's JSON results, never from its human-readable text.
 // Counted as failed: a failed test; a skipped, pending or todo test (a test that did not run
 // proves nothing); a test file that failed to load or failed outside its tests; a file jest
@@ -10,15 +10,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const script = process.argv[2];
+const [script, ...extra] = process.argv.slice(2);
 if (!script) {
-  console.error('usage: jest-stage.mjs NPM_SCRIPT (an npm script that runs jest)');
+  console.error('usage: jest-stage.mjs NPM_SCRIPT [JEST_ARG...] (an npm script that runs jest)');
   process.exit(2);
 }
 
 /** `npm run --silent SCRIPT -- ARGS`: the script's own jest command line, plus ARGS. */
 function npmRun(args, capture) {
-  return spawnSync('npm', ['run', '--silent', script, '--', ...args], {
+  return spawnSync('npm', ['run', '--silent', script, '--', ...extra, ...args], {
     stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
     encoding: 'utf8',
     maxBuffer: 64 << 20,

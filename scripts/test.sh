@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (`npm test`): unit tests, bundle and patch checks, the guest suite of the
 # -execve patch for every supported QEMU series (all seven guest arches for the newest, aarch64
-# and arm for the others), debootstrap's second stage under emulation (aarch64), and the
-# end-to-end tests of the action. Needs the machine set up by scripts/setup.sh (root, dockerd
+# and arm for the others), debootstrap's second stage under emulation (aarch64), the
+# end-to-end tests of the action on the system's dockerd, and its image tests again on Docker 26
+# with the classic and with the containerd image store (scripts/start-dockerd26.sh). Needs the machine set up by scripts/setup.sh (root, dockerd
 # running). Every stage states how many results it expects, and fewer is a failure (see
 # scripts/lib/stages.sh); a table of expected and actual counts per stage comes before the
 # closing line: `N passed, N failed`.
@@ -55,6 +56,22 @@ for s in $series; do
   stage "QEMU $s: debootstrap --second-stage" 1 tests/debootstrap/second-stage.sh --emulator "$work/qemu-$s"
 done
 stage "end-to-end tests" "$(files_in __tests__/e2e '*.e2e.test.ts')+" node scripts/jest-stage.mjs test:e2e
+
+# The image tests again on Docker 26, with the classic image store and with the containerd
+# image store (what new Docker 29 installs use), each daemon with a buildx state of its own. The
+# tests of the emulator's source, compile and cache and of the host's packages are left out:
+# they do not depend on the daemon.
+not_image=(faults cache-invalidation cache.e2e install-deps hosted-runner source-url)
+n_image=$(find __tests__/e2e -name '*.e2e.test.ts' | grep -cvE "$(IFS='|'; echo "${not_image[*]}")")
+for store in classic containerd; do
+  if host=$(scripts/start-dockerd26.sh "$store"); then
+    stage "end-to-end image tests, Docker 26, $store image store" "$n_image+" \
+      env DOCKER_HOST="$host" DOCKER_CONFIG="$work/docker-config-$store" \
+      node scripts/jest-stage.mjs test:e2e --testPathIgnorePatterns "${not_image[@]}"
+  else
+    stage "end-to-end image tests, Docker 26, $store image store" "$n_image+" one "dockerd 26 ($store)" false
+  fi
+done
 
 stage_table
 [ "$STAGES_FAILED" = 0 ]

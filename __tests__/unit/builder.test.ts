@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { chooseBuilder, parseBuilderInspect } from '../../src/docker/builder.js';
+import { usesContainerdStore } from '../../src/docker/engine.js';
 
 // What `docker buildx inspect` prints (buildx 0.13) for the docker driver and for a
 // docker-container builder that was created but never booted.
@@ -57,5 +58,13 @@ describe('choosing the builder', () => {
   });
   it('fails clearly when the context has no docker-driver builder', () => {
     expect(() => chooseBuilder(undefined, undefined, container, 'remote')).toThrow(/Docker context "remote" has no buildx builder with the docker driver/);
+  });
+});
+
+describe('the image store', () => {
+  it("is the containerd store when docker info's DriverStatus names its snapshotter", () => {
+    expect(usesContainerdStore('[["driver-type","io.containerd.snapshotter.v1"]]')).toBe(true);
+    expect(usesContainerdStore('[["Backing Filesystem","extfs"],["Supports d_type","true"]]')).toBe(false);
+    expect(usesContainerdStore('')).toBe(false);
   });
 });

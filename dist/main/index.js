@@ -49073,6 +49073,14 @@ function common(spec) {
         args.push('--target', spec.target);
     return args;
 }
+/**
+ * The environment of every buildx build: no default provenance attestation. On the containerd
+ * image store buildx would otherwise make each image an index (the image plus an attestation
+ * manifest), which a multi-arch manifest list would then list as platform "unknown", and the
+ * attestation would name the local emulator image and the rewritten Dockerfile. Same images on
+ * both stores; older buildx ignores the variable.
+ */
+const BUILDX_ENV = { BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
 /** Arguments of `docker` for a buildx build on `builder`. */
 function buildxArgv(spec, builder) {
     const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];
@@ -49112,6 +49120,14 @@ function serverPlatform(os, arch) {
 
 
 
+/** Whether `docker info`'s DriverStatus (JSON) is the containerd image store's snapshotter. */
+function usesContainerdStore(driverStatus) {
+    return /io\.containerd\.snapshotter/.test(driverStatus);
+}
+/** Why the classic builder is no way out on the containerd image store. */
+const CLASSIC_ON_CONTAINERD_STORE = 'docker buildx is not available, and this daemon uses the containerd image store, where Docker\'s legacy builder ' +
+    '(DOCKER_BUILDKIT=0) cannot build images for another platform ("failed to export image: no match for platform"). ' +
+    'Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin).';
 /** Why `docker version` could not reach the daemon, and what to do about it. */
 function dockerUnreachable(output, env = process.env) {
     const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
@@ -49140,6 +49156,9 @@ async function detectDocker(requestedBuilder) {
         if (requestedBuilder !== undefined) {
             throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
         }
+        const info = await exec_runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
+        if (usesContainerdStore(info.stdout))
+            throw new Error(CLASSIC_ON_CONTAINERD_STORE);
         return { builder: undefined, hostPlatform };
     }
     const choice = await selectBuilder(requestedBuilder);
@@ -50601,6 +50620,7 @@ async function prepareSource(source, entry, pin, workDir) {
 
 
 
+
 const EMULATOR_IMAGE_REPO = 'anyarch-emu';
 /** Tag of the emulator image for `target` whose binary has `sha256`. */
 function emulatorImageRef(target, sha256) {
@@ -50622,7 +50642,7 @@ builder) {
     await external_node_fs_namespaceObject.promises.chmod(external_node_path_default().join(ctx, `qemu-${target}`), 0o755);
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_default().join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
     if (builder !== undefined) {
-        await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx]);
+        await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx], { env: { ...BUILDX_ENV } });
     }
     else {
         await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
@@ -50690,7 +50710,7 @@ async function runBuild(spec, builder) {
     await external_node_fs_namespaceObject.promises.rm(spec.iidFile, { force: true });
     await external_node_fs_namespaceObject.promises.rm(spec.metadataFile, { force: true });
     if (builder !== undefined) {
-        await mustRun('docker', buildxArgv(spec, builder), { echo: true });
+        await mustRun('docker', buildxArgv(spec, builder), { echo: true, env: { ...BUILDX_ENV } });
     }
     else {
         await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
@@ -50698,9 +50718,25 @@ async function runBuild(spec, builder) {
             for (const t of spec.tags)
                 await mustRun('docker', ['push', t], { echo: true });
     }
-    const imageid = (0,external_node_fs_namespaceObject.existsSync)(spec.iidFile) ? (await external_node_fs_namespaceObject.promises.readFile(spec.iidFile, 'utf8')).trim() : '';
+    const iid = (0,external_node_fs_namespaceObject.existsSync)(spec.iidFile) ? (await external_node_fs_namespaceObject.promises.readFile(spec.iidFile, 'utf8')).trim() : '';
     const meta = (0,external_node_fs_namespaceObject.existsSync)(spec.metadataFile) ? parseMetadata(await external_node_fs_namespaceObject.promises.readFile(spec.metadataFile, 'utf8')) : undefined;
-    return { imageid, digest: meta?.digest ?? '' };
+    const digest = meta?.digest ?? '';
+    return { imageid: await localImageId(iid, digest), digest };
+}
+/**
+ * The ID the daemon knows the image by. buildx's --iidfile holds the image's config digest: the
+ * image ID on the classic store, but the containerd image store names images by their manifest
+ * digest (buildx's containerimage.digest). An image that was only pushed has neither locally.
+ */
+async function localImageId(iid, manifestDigest) {
+    for (const candidate of [iid, manifestDigest]) {
+        if (candidate === '')
+            continue;
+        const r = await exec_runCommand('docker', ['image', 'inspect', '--format', '{{.Id}}', candidate]);
+        if (r.exitCode === 0 && r.stdout.trim() !== '')
+            return r.stdout.trim();
+    }
+    return iid;
 }
 /** Write the Dockerfile to build into `dir`, next to a copy of the user's <name>.dockerignore. */
 async function writeDockerfile(dir, userFile, text) {

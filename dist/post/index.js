@@ -31689,12 +31689,74 @@ async function builder_selectBuilder(requested) {
     return chooseBuilder(requested, named, await inspect(), contextName);
 }
 
+;// CONCATENATED MODULE: ./src/docker/buildx.ts
+function common(spec) {
+    const args = ['--platform', spec.platform, '--file', spec.file, '--iidfile', spec.iidFile];
+    for (const t of spec.tags)
+        args.push('--tag', t);
+    for (const [k, v] of spec.buildArgs)
+        args.push('--build-arg', `${k}=${v}`);
+    for (const [k, v] of spec.labels)
+        args.push('--label', `${k}=${v}`);
+    if (spec.target !== undefined)
+        args.push('--target', spec.target);
+    return args;
+}
+/**
+ * The environment of every buildx build: no default provenance attestation. On the containerd
+ * image store buildx would otherwise make each image an index (the image plus an attestation
+ * manifest), which a multi-arch manifest list would then list as platform "unknown", and the
+ * attestation would name the local emulator image and the rewritten Dockerfile. Same images on
+ * both stores; older buildx ignores the variable.
+ */
+const BUILDX_ENV = { BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
+/** Arguments of `docker` for a buildx build on `builder`. */
+function buildxArgv(spec, builder) {
+    const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];
+    if (spec.push)
+        args.push('--push');
+    if (spec.load)
+        args.push('--load');
+    args.push(spec.context);
+    return args;
+}
+/** Arguments of `docker` for the classic builder (run with DOCKER_BUILDKIT=0); it always loads. */
+function classicArgv(spec) {
+    return ['build', ...common(spec), spec.context];
+}
+/** Read buildx's --metadata-file JSON. */
+function parseMetadata(text) {
+    let json = {};
+    try {
+        const parsed = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null)
+            json = parsed;
+    }
+    catch {
+        // An empty or partial file means nothing was reported.
+    }
+    const s = (k) => (typeof json[k] === 'string' ? json[k] : '');
+    return { digest: s('containerimage.digest'), configDigest: s('containerimage.config.digest') };
+}
+/** Docker's platform string for a `docker version` server os/arch pair ("linux", "amd64"). */
+function buildx_serverPlatform(os, arch) {
+    return `${os.trim()}/${arch.trim()}`;
+}
+
 ;// CONCATENATED MODULE: ./src/docker/engine.ts
 // Asking the Docker CLI and daemon what is there: buildx, the daemon's platform, image configs.
 
 
 
 
+/** Whether `docker info`'s DriverStatus (JSON) is the containerd image store's snapshotter. */
+function usesContainerdStore(driverStatus) {
+    return /io\.containerd\.snapshotter/.test(driverStatus);
+}
+/** Why the classic builder is no way out on the containerd image store. */
+const CLASSIC_ON_CONTAINERD_STORE = (/* unused pure expression or super */ null && ('docker buildx is not available, and this daemon uses the containerd image store, where Docker\'s legacy builder ' +
+    '(DOCKER_BUILDKIT=0) cannot build images for another platform ("failed to export image: no match for platform"). ' +
+    'Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin).'));
 /** Why `docker version` could not reach the daemon, and what to do about it. */
 function dockerUnreachable(output, env = process.env) {
     const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
@@ -31723,6 +31785,9 @@ async function detectDocker(requestedBuilder) {
         if (requestedBuilder !== undefined) {
             throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
         }
+        const info = await runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
+        if (usesContainerdStore(info.stdout))
+            throw new Error(CLASSIC_ON_CONTAINERD_STORE);
         return { builder: undefined, hostPlatform };
     }
     const choice = await selectBuilder(requestedBuilder);

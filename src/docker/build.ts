@@ -8,8 +8,8 @@ import * as core from '@actions/core';
 import type { Arch } from '../arch.js';
 import type { ImageOptions } from '../inputs.js';
 import { archFromPlatform } from '../arch.js';
-import { mustRun } from '../util/exec.js';
-import { buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from './buildx.js';
+import { mustRun, runCommand } from '../util/exec.js';
+import { BUILDX_ENV, buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from './buildx.js';
 import { rewriteDockerfile } from './dockerfile.js';
 import { buildEmulatorImage } from './emulator-image.js';
 import { inspectImage } from './engine.js';
@@ -57,14 +57,29 @@ async function runBuild(spec: ImageBuildSpec, builder: string | undefined): Prom
   await fs.rm(spec.iidFile, { force: true });
   await fs.rm(spec.metadataFile, { force: true });
   if (builder !== undefined) {
-    await mustRun('docker', buildxArgv(spec, builder), { echo: true });
+    await mustRun('docker', buildxArgv(spec, builder), { echo: true, env: { ...BUILDX_ENV } });
   } else {
     await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
     if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo: true });
   }
-  const imageid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
+  const iid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
   const meta = existsSync(spec.metadataFile) ? parseMetadata(await fs.readFile(spec.metadataFile, 'utf8')) : undefined;
-  return { imageid, digest: meta?.digest ?? '' };
+  const digest = meta?.digest ?? '';
+  return { imageid: await localImageId(iid, digest), digest };
+}
+
+/**
+ * The ID the daemon knows the image by. buildx's --iidfile holds the image's config digest: the
+ * image ID on the classic store, but the containerd image store names images by their manifest
+ * digest (buildx's containerimage.digest). An image that was only pushed has neither locally.
+ */
+async function localImageId(iid: string, manifestDigest: string): Promise<string> {
+  for (const candidate of [iid, manifestDigest]) {
+    if (candidate === '') continue;
+    const r = await runCommand('docker', ['image', 'inspect', '--format', '{{.Id}}', candidate]);
+    if (r.exitCode === 0 && r.stdout.trim() !== '') return r.stdout.trim();
+  }
+  return iid;
 }
 
 /** Write the Dockerfile to build into `dir`, next to a copy of the user's <name>.dockerignore. */

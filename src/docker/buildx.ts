@@ -19,6 +19,15 @@ function common(spec: ImageBuildSpec): string[] {
   return args;
 }
 
+/**
+ * The environment of every buildx build: no default provenance attestation. On the containerd
+ * image store buildx would otherwise make each image an index (the image plus an attestation
+ * manifest), which a multi-arch manifest list would then list as platform "unknown", and the
+ * attestation would name the local emulator image and the rewritten Dockerfile. Same images on
+ * both stores; older buildx ignores the variable.
+ */
+export const BUILDX_ENV: Readonly<Record<string, string>> = { BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
+
 /** Arguments of `docker` for a buildx build on `builder`. */
 export function buildxArgv(spec: ImageBuildSpec, builder: string): string[] {
   const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from '../qemu/source.js';
 import { mustRun } from '../util/exec.js';
+import { BUILDX_ENV } from './buildx.js';
 
 export const EMULATOR_IMAGE_REPO = 'anyarch-emu';
 
@@ -35,7 +36,7 @@ export async function buildEmulatorImage(
   await fs.chmod(path.join(ctx, `qemu-${target}`), 0o755);
   await fs.writeFile(path.join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
   if (builder !== undefined) {
-    await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx]);
+    await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx], { env: { ...BUILDX_ENV } });
   } else {
     await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
   }

@@ -12,6 +12,17 @@ export interface DockerInfo {
   readonly hostPlatform: string;
 }
 
+/** Whether `docker info`'s DriverStatus (JSON) is the containerd image store's snapshotter. */
+export function usesContainerdStore(driverStatus: string): boolean {
+  return /io\.containerd\.snapshotter/.test(driverStatus);
+}
+
+/** Why the classic builder is no way out on the containerd image store. */
+export const CLASSIC_ON_CONTAINERD_STORE =
+  'docker buildx is not available, and this daemon uses the containerd image store, where Docker\'s legacy builder ' +
+  '(DOCKER_BUILDKIT=0) cannot build images for another platform ("failed to export image: no match for platform"). ' +
+  'Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin).';
+
 /** Why `docker version` could not reach the daemon, and what to do about it. */
 export function dockerUnreachable(output: string, env: NodeJS.ProcessEnv = process.env): string {
   const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
@@ -44,6 +55,8 @@ export async function detectDocker(requestedBuilder: string | undefined): Promis
     if (requestedBuilder !== undefined) {
       throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
     }
+    const info = await runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
+    if (usesContainerdStore(info.stdout)) throw new Error(CLASSIC_ON_CONTAINERD_STORE);
     return { builder: undefined, hostPlatform };
   }
   const choice = await selectBuilder(requestedBuilder);
