@@ -10,35 +10,12 @@ import { removeLeftovers } from './cleanup.js';
 import { renderWorkflowCommands } from './cli-output.js';
 import { rewriteDockerfile } from './docker/dockerfile.js';
 import { GuestScriptError } from './docker/guest-run.js';
+import { CLI_DEFAULTS, INPUT_NAMES, MULTI } from './cli-inputs.js';
 import { FILE_CHECKS, parseInputs } from './inputs.js';
 import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
 import { summaryCells, SUMMARY_HEADER } from './summary.js';
 import { forwardSignalsToChildren, signalExitCode } from './util/signals.js';
-
-/** The action's inputs, in action.yml order. */
-export const INPUT_NAMES = [
-  'arch', 'qemu-version', 'qemu-source', 'qemu-sha256', 'cache', 'install-deps', 'build', 'context',
-  'file', 'tags', 'build-args', 'labels', 'target', 'builder', 'push', 'load', 'keep-emulator', 'run',
-  'run-image', 'run-shell',
-] as const;
-
-// Inputs whose action.yml default differs from "empty".
-const DEFAULTS: Record<string, string> = {
-  'qemu-version': 'latest',
-  'qemu-source': 'upstream',
-  cache: 'true',
-  'install-deps': 'auto',
-  build: 'true',
-  context: '.',
-  push: 'false',
-  load: 'false',
-  'keep-emulator': 'false',
-  'run-shell': '/bin/sh',
-};
-
-// List inputs may be given several times; the values are joined with newlines.
-const MULTI = new Set(['tags', 'build-args', 'labels', 'arch']);
 
 const USAGE = `usage: anyarch [--INPUT VALUE]...      run the action's steps here
        anyarch rewrite --platform P --image IMG --emulator PATH [--build-arg K=V]... [FILE|-]
@@ -96,7 +73,7 @@ async function action(argv: string[]): Promise<number> {
     const v = values[name];
     if (Array.isArray(v)) return v.join('\n');
     if (typeof v === 'string') return v;
-    return DEFAULTS[name] ?? '';
+    return CLI_DEFAULTS[name] ?? '';
   };
   const runner = runnerEnv();
   exportRunnerDirs(runner);
