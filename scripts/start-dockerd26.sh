@@ -41,8 +41,12 @@ if [ ! -x "$pkgroot/usr/sbin/dockerd" ] || [ ! -x "$pkgroot/usr/bin/containerd" 
   rm -rf "$debs" "$pkgroot" && mv "$pkgroot.part" "$pkgroot"
 fi
 
+# runs PIDFILE WORD: the process in PIDFILE is alive and its command line has WORD (a pid left by
+# a killed run may have been reused by another process).
+runs() { [ -f "$1" ] && { tr '\0' ' ' <"/proc/$(cat "$1")/cmdline"; } 2>/dev/null | grep -qF -- "$2"; }
+
 mkdir -p "$dir" "$data/containerd" "$data/docker"
-if ! { [ -f "$dir/containerd.pid" ] && kill -0 "$(cat "$dir/containerd.pid")" 2>/dev/null; }; then
+if ! runs "$dir/containerd.pid" "$dir/containerd.toml"; then
   # Its own sockets everywhere, and no CRI plugin (it wants CNI, and nothing here uses it).
   cat >"$dir/containerd.toml" <<EOF
 version = 2
@@ -70,7 +74,13 @@ fi
 ip link set "$bridge" up
 
 printf '{"features": {"containerd-snapshotter": %s}}\n' "$snapshotter" >"$dir/daemon.json"
-rm -f "$sock"
+# A dockerd of ours that is up but not answering yet gets a minute; a stale pidfile would stop
+# a new one from starting.
+if runs "$dir/dockerd.pid" "$sock"; then
+  for _ in $(seq 1 120); do answers && { echo "unix://$sock"; exit 0; }; sleep 0.5; done
+  die "dockerd 26 ($store) runs (pid $(cat "$dir/dockerd.pid")) but does not answer at unix://$sock"
+fi
+rm -f "$sock" "$dir/dockerd.pid"
 # --cgroup-parent: its containers' cgroups apart from the system daemon's /docker.
 setsid "$pkgroot/usr/sbin/dockerd" --config-file "$dir/daemon.json" --data-root "$data/docker" \
   --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" -H "unix://$sock" --containerd "$ctr" \
