@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A jest run as a test stage: `node scripts/jest-stage.mjs NPM_SCRIPT [JEST_ARG...]` runs
-// `npm run NPM_SCRIPT` (a jest command line) with the extra arguments and --json, shows jest's own output, and closes with one
-// `N passed, N failed` line read from jest's JSON results, never from its human-readable text.
+// `npm run NPM_SCRIPT` (a jest command line) with the extra arguments and --json, shows jest's
+// own output, and closes with one `N passed, N failed` line read from jest's JSON results,
+// never from its human-readable text.
 // Counted as failed: a failed test; a skipped, pending or todo test (a test that did not run
 // proves nothing); a test file that failed to load or failed outside its tests; a file jest
 // lists but has no result for; a run with no JSON at all. Exit status 1 if anything failed.

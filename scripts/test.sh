@@ -3,8 +3,8 @@
 # -execve patch for every supported QEMU series (all seven guest arches for the newest, aarch64
 # and arm for the others), debootstrap's second stage under emulation (aarch64), the
 # end-to-end tests of the action on the system's dockerd, and its image tests again on Docker 26
-# with the classic and with the containerd image store (scripts/start-dockerd26.sh). Needs the machine set up by scripts/setup.sh (root, dockerd
-# running). Every stage states how many results it expects, and fewer is a failure (see
+# with the classic and with the containerd image store (scripts/start-dockerd26.sh). Needs the
+# machine set up by scripts/setup.sh (root, dockerd running). Every stage states how many results it expects, and fewer is a failure (see
 # scripts/lib/stages.sh); a table of expected and actual counts per stage comes before the
 # closing line: `N passed, N failed`.
 #

@@ -25,8 +25,6 @@ const SCRIPTS = path.join(ROOT, 'tests', 'hosted-runner');
 const TAG = 'anyarch-e2e/hosted-runner:latest';
 const DEBIAN_ORIG = path.join(CACHE_BASE, 'sources', 'qemu_10.2.2+ds.orig.tar.xz');
 const DEBIAN_SHA = 'be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb';
-/** The users prepare.sh makes in the root, by uid (the host does not know their names). */
-const UID: Record<string, number> = { runner: 1001, nosudo: 1002 };
 const DOCKERFILE = `FROM ${BASE_ARM64}
 RUN sh -c 'uname -m' > /ran-on
 `;
@@ -62,6 +60,9 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
 
   const hasPackage = (pkg: string) =>
     spawnSync('chroot', [root, 'dpkg-query', '-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
+
+  /** Give `user` the root's path `inRoot` (by the root's own user names, which the host lacks). */
+  const chownInRoot = (user: string, inRoot: string) => execFileSync('chroot', [root, 'chown', '-R', `${user}:${user}`, inRoot]);
 
   /** Run `script` (main or post) of the action in the root as `user`, as a runner runs a step. */
   function runScript(user: string, script: 'main' | 'post', inputs: Record<string, string>, files: string, state?: Map<string, string>): Step {
@@ -102,7 +103,7 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
     const files = `/home/${user}/work/_files/${name}`;
     mkdirSync(path.join(root, files), { recursive: true });
     for (const f of ['output', 'state', 'summary']) writeFileSync(path.join(root, files, f), '');
-    execFileSync('chown', ['-R', `${UID[user]}:${UID[user]}`, path.join(root, files)]);
+    chownInRoot(user, files);
     const main = runScript(user, 'main', inputs, files);
     return { main, post: runScript(user, 'post', inputs, files, main.state) };
   }
@@ -111,7 +112,7 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
     const ws = path.join(root, 'home', user, 'work', 'ws');
     mkdirSync(ws, { recursive: true });
     writeFileSync(path.join(ws, 'Dockerfile'), DOCKERFILE);
-    execFileSync('chown', ['-R', `${UID[user]}:${UID[user]}`, ws]);
+    chownInRoot(user, `/home/${user}/work/ws`);
   }
 
   beforeAll(async () => {

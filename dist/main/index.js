@@ -108769,7 +108769,7 @@ async function buildEmulators(req) {
 
 
 
-/** Commands the build runs, with their packages (meson apart: see mesonRequirements). */
+/** Commands the build runs, with their packages (meson apart: see findMissingForSource). */
 const COMMANDS = [
     ['cc', 'gcc'],
     ['ninja', 'ninja-build'],

@@ -16,7 +16,7 @@ export interface Requirement {
   readonly pkg: string;
 }
 
-/** Commands the build runs, with their packages (meson apart: see mesonRequirements). */
+/** Commands the build runs, with their packages (meson apart: see findMissingForSource). */
 export const COMMANDS: readonly (readonly [string, string])[] = [
   ['cc', 'gcc'],
   ['ninja', 'ninja-build'],

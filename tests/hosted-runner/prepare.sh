@@ -23,8 +23,9 @@ done
 printf 'runner ALL=(ALL) NOPASSWD:ALL\n' >"$r/etc/sudoers.d/runner"
 chmod 440 "$r/etc/sudoers.d/runner"
 install -d -o 1001 -g 1001 "$r/opt/hostedtoolcache"
+# sudo looks up the machine's own name.
+grep -qs "^127.0.1.1" "$r/etc/hosts" || echo "127.0.1.1 $(hostname)" >>"$r/etc/hosts"
 a=$r/home/runner/action
 mkdir -p "$a"
-grep -qs "^127.0.1.1" "$r/etc/hosts" || echo "127.0.1.1 $(hostname)" >>"$r/etc/hosts"
 cp -a "$project/action.yml" "$project/dist" "$project/patches" "$a/"
 chmod -R a+rX "$a"
