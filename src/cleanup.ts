@@ -23,23 +23,28 @@ export function parseStateList(raw: string): string[] {
   }
 }
 
+export interface CleanupLog {
+  info(message: string): void;
+  warning(message: string): void;
+}
+
 /** Remove everything listed; problems are warnings (cleanup must never fail the job). */
-export async function removeLeftovers(left: Leftovers): Promise<void> {
+export async function removeLeftovers(left: Leftovers, log: CleanupLog = core): Promise<void> {
   if (left.images.length > 0) {
     try {
       const failed = await removeImages(left.images);
-      core.info(`Removed image(s): ${left.images.filter((r) => !failed.includes(r)).join(', ') || 'none'}`);
-      if (failed.length > 0) core.warning(`Could not remove image(s) ${failed.join(', ')}`);
+      log.info(`Removed image(s): ${left.images.filter((r) => !failed.includes(r)).join(', ') || 'none'}`);
+      if (failed.length > 0) log.warning(`Could not remove image(s) ${failed.join(', ')}`);
     } catch (err) {
-      core.warning(`Could not remove images: ${(err as Error).message}`);
+      log.warning(`Could not remove images: ${(err as Error).message}`);
     }
   }
   for (const p of left.paths) {
     try {
       await fs.rm(p, { recursive: true, force: true });
-      core.info(`Removed ${p}`);
+      log.info(`Removed ${p}`);
     } catch (err) {
-      core.warning(`Could not remove ${p}: ${(err as Error).message}`);
+      log.warning(`Could not remove ${p}: ${(err as Error).message}`);
     }
   }
 }

@@ -1,33 +1,46 @@
-// Command-line entry point: the action's pipeline outside GitHub Actions, and the Dockerfile
-// rewrite on its own.
+// The command line: the action's pipeline outside GitHub Actions, and the Dockerfile rewrite on
+// its own.
 //   node dist/cli/index.js --arch aarch64 --qemu-version 10.2 --qemu-source debian --build false
 //   node dist/cli/index.js rewrite --platform linux/arm64 --image IMG --emulator PATH [FILE|-]
-// Flags are named like the action's inputs; outputs are printed as name=value lines.
-// Whatever the run leaves outside the tool cache is removed before exiting, as post.ts does.
+// Flags are the action's inputs (names and defaults from action.yml); outputs are printed as
+// name=value lines. Whatever the run leaves outside the tool cache is removed before it ends,
+// as the action's post step does.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { INPUTS, OUTPUTS } from './action-contract.js';
 import { removeLeftovers } from './cleanup.js';
-import { renderWorkflowCommands } from './cli-output.js';
-import { rewriteDockerfile } from './docker/dockerfile.js';
-import { GuestScriptError } from './docker/guest-run.js';
-import { CLI_DEFAULTS, INPUT_NAMES, MULTI } from './cli-inputs.js';
-import { FILE_CHECKS, parseInputs } from './inputs.js';
+import { rewriteDockerfile } from './dockerfile/rewrite.js';
+import { errorMessage, exitStatusOf } from './exit-status.js';
+import { FILE_CHECKS, LIST_INPUTS, parseInputs } from './inputs.js';
+import { outputsOf, summaryTable } from './outputs.js';
 import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
-import { summaryCells, SUMMARY_HEADER } from './summary.js';
-import { forwardSignalsToChildren, signalExitCode } from './util/signals.js';
 
-const USAGE = `usage: anyarch [--INPUT VALUE]...      run the action's steps here
+export const USAGE = `usage: anyarch [--INPUT VALUE]...      run the action's steps here
        anyarch rewrite --platform P --image IMG --emulator PATH [--build-arg K=V]... [FILE|-]
 
-Inputs (see action.yml): ${INPUT_NAMES.map((n) => `--${n}`).join(' ')}
---tags, --build-args, --labels and --arch may be repeated.
+Inputs (see action.yml): ${INPUTS.map((i) => `--${i.name}`).join(' ')}
+${[...LIST_INPUTS].map((n) => `--${n}`).join(', ')} may be repeated.
 The Actions cache is not used outside GitHub Actions; the tool cache is
 \${RUNNER_TOOL_CACHE:-\${ANYARCH_CACHE_DIR:-~/.cache/anyarch-action}/tool-cache}.
 Outputs are printed as name=value lines at the end.
 `;
 
-function rewrite(argv: string[]): number {
+export interface CliDeps {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly pipeline: typeof runPipeline;
+}
+
+const PROCESS_DEPS: CliDeps = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  env: process.env,
+  pipeline: runPipeline,
+};
+
+function rewrite(argv: string[], deps: CliDeps): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -41,7 +54,7 @@ function rewrite(argv: string[]): number {
   });
   const [file] = positionals;
   if (!values.platform || !values.image || !values.emulator) {
-    process.stderr.write(USAGE);
+    deps.stderr(USAGE);
     return 2;
   }
   const buildArgs = new Map<string, string>();
@@ -57,63 +70,50 @@ function rewrite(argv: string[]): number {
     emulatorPath: values.emulator,
     buildArgs,
   });
-  process.stdout.write(result.dockerfile);
+  deps.stdout(result.dockerfile);
   return 0;
 }
 
-async function action(argv: string[]): Promise<number> {
+async function action(argv: string[], deps: CliDeps): Promise<number> {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
-  for (const n of INPUT_NAMES) options[n] = MULTI.has(n) ? { type: 'string', multiple: true } : { type: 'string' };
+  for (const { name } of INPUTS) options[name] = { type: 'string', multiple: LIST_INPUTS.has(name) };
   const { values } = parseArgs({ args: argv, options, allowPositionals: false });
   if (values['help']) {
-    process.stdout.write(USAGE);
+    deps.stdout(USAGE);
     return 0;
   }
-  const get = (name: string): string => {
-    const v = values[name];
-    if (Array.isArray(v)) return v.join('\n');
-    if (typeof v === 'string') return v;
-    return CLI_DEFAULTS[name] ?? '';
-  };
-  const runner = runnerEnv();
-  exportRunnerDirs(runner);
-  const inputs = parseInputs(get, { workspace: runner.workspace, ...FILE_CHECKS });
+  const runner = runnerEnv(deps.env);
+  exportRunnerDirs(runner, deps.env);
+  // An unset flag reads as empty; the parser then uses action.yml's default.
+  const inputs = parseInputs(
+    (name) => {
+      const v = values[name];
+      return Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '';
+    },
+    { workspace: runner.workspace, ...FILE_CHECKS },
+  );
   const images: string[] = [];
   const paths: string[] = [];
   const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };
+  const log = { info: (m: string) => deps.stdout(`${m}\n`), warning: (m: string) => deps.stderr(`warning: ${m}\n`) };
   try {
-    const r = await runPipeline(inputs, runner, track);
-    process.stdout.write(`${SUMMARY_HEADER.join(' | ')}\n`);
-    for (const row of r.rows) process.stdout.write(`${summaryCells(row).join(' | ')}\n`);
-    const outputs: [string, string][] = [
-      ['qemu-version', r.qemu.version],
-      ['qemu-path', r.emulator?.dir ?? ''],
-      ['cache-hit', r.emulator?.cacheHit ?? 'false'],
-      ['platform', r.platforms.join(',')],
-      ['imageid', r.imageid],
-      ['digest', r.digest],
-      ['images', JSON.stringify(r.images)],
-    ];
-    for (const [k, v] of outputs) process.stdout.write(`${k}=${v}\n`);
+    const r = await deps.pipeline(inputs, runner, track);
+    for (const cells of summaryTable(r)) deps.stdout(`${cells.join(' | ')}\n`);
+    const outputs = outputsOf(r);
+    for (const name of OUTPUTS) deps.stdout(`${name}=${outputs[name]}\n`);
   } finally {
-    await removeLeftovers({ images, paths });
+    await removeLeftovers({ images, paths }, log);
   }
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'rewrite') return rewrite(argv.slice(1));
-  return action(argv);
-}
-
-// Inside Actions (a run: step) the runner reads the workflow commands; anywhere else they are
-// shown as headings and "warning:" lines, and debug lines only with RUNNER_DEBUG=1.
-if (process.env['GITHUB_ACTIONS'] !== 'true') renderWorkflowCommands(process.env['RUNNER_DEBUG'] === '1');
-// Ctrl-C stops the compile and still removes the temp dir (the finally above).
-forwardSignalsToChildren((msg) => process.stderr.write(`${msg}\n`));
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = signalExitCode() ?? (err instanceof GuestScriptError ? err.exitCode : 1);
+/** Run the CLI; resolves to its exit status. Errors are printed, never thrown. */
+export async function runCli(argv: readonly string[], deps: CliDeps = PROCESS_DEPS): Promise<number> {
+  try {
+    if (argv[0] === 'rewrite') return rewrite(argv.slice(1), deps);
+    return await action([...argv], deps);
+  } catch (err) {
+    deps.stderr(`error: ${errorMessage(err)}\n`);
+    return exitStatusOf(err);
+  }
 }

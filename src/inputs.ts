@@ -1,8 +1,9 @@
-// Action inputs: a pure parser over a getter (testable without the runner) and a thin
-// wrapper that reads them through @actions/core.
+// Action inputs: a pure parser over a getter, so the action (core.getInput), the CLI (its flags)
+// and the tests all go through the same checks. Names and defaults come from action.yml, through
+// the generated src/action-contract.ts.
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
+import { INPUTS, type InputName } from './action-contract.js';
 import { type Arch, resolveArchList } from './arch.js';
 
 export type QemuSource =
@@ -48,7 +49,20 @@ export interface Inputs extends ImageOptions {
   readonly builder: string | undefined;
 }
 
-export type InputGetter = (name: string) => string;
+export type InputGetter = (name: InputName) => string;
+
+/** Inputs that take a list: the CLI lets their flags repeat and joins them with newlines. */
+export const LIST_INPUTS: ReadonlySet<InputName> = new Set<InputName>(['arch', 'tags', 'build-args', 'labels']);
+
+const DEFAULTS: ReadonlyMap<InputName, string> = new Map(INPUTS.map((i) => [i.name, i.default]));
+
+/** `get`, with action.yml's default for an input that is empty (the runner does the same). */
+export function withDefaults(get: InputGetter): InputGetter {
+  return (name) => {
+    const v = get(name);
+    return v.trim() === '' ? (DEFAULTS.get(name) ?? '') : v;
+  };
+}
 
 export class InputError extends Error {
   constructor(
@@ -68,9 +82,8 @@ function bad(input: string, value: string, allowed: string): InputError {
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
-export function parseBool(input: string, raw: string, fallback: boolean): boolean {
+export function parseBool(input: string, raw: string): boolean {
   const v = raw.trim();
-  if (v === '') return fallback;
   if (TRUE.includes(v)) return true;
   if (FALSE.includes(v)) return false;
   throw bad(input, v, 'Allowed: true, True, TRUE, false, False, FALSE');
@@ -210,8 +223,9 @@ export interface ParseOptions {
   readonly realpath?: (p: string) => string;
 }
 
-export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
+export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
   const { workspace } = opts;
+  const get = withDefaults(raw);
   const archRaw = get('arch');
   if (archRaw.trim() === '') throw new InputError('arch', 'Input "arch" is required');
   let arches: Arch[];
@@ -226,11 +240,11 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
 
   const installRaw = get('install-deps').trim();
   let installDeps: InstallDeps;
-  if (installRaw === '' || installRaw === 'auto' || TRUE.includes(installRaw)) installDeps = 'auto';
+  if (installRaw === 'auto' || TRUE.includes(installRaw)) installDeps = 'auto';
   else if (installRaw === 'never' || FALSE.includes(installRaw)) installDeps = 'never';
   else throw bad('install-deps', installRaw, 'Allowed: auto, false, never');
 
-  const context = insideWorkspace('context', get('context').trim() || '.', workspace, opts.realpath);
+  const context = insideWorkspace('context', get('context').trim(), workspace, opts.realpath);
   const fileRaw = get('file').trim();
   const file = fileRaw === ''
     ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace, opts.realpath)
@@ -247,7 +261,7 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
   const run = get('run');
   const runImage = get('run-image').trim();
   if (/\s/.test(runImage)) throw bad('run-image', runImage, 'An image reference cannot contain whitespace');
-  const runShell = get('run-shell').trim() || '/bin/sh';
+  const runShell = get('run-shell').trim();
   if (!runShell.startsWith('/') || /\s/.test(runShell)) {
     throw bad('run-shell', runShell, 'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash');
   }
@@ -255,7 +269,7 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
   if (builder !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(builder)) {
     throw bad('builder', builder, 'Expected the name of a buildx builder (letters, digits, ".", "_", "-"), as docker buildx ls lists it');
   }
-  const build = parseBool('build', get('build'), true);
+  const build = parseBool('build', get('build'));
   if (run.trim() !== '' && runImage === '' && !build) {
     throw new InputError(
       'run-image',
@@ -265,10 +279,10 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
 
   return {
     arches,
-    qemuVersion: get('qemu-version').trim() || 'latest',
+    qemuVersion: get('qemu-version').trim(),
     qemuSource: parseQemuSource(get('qemu-source'), workspace, opts.exists),
     qemuSha256: sha === '' ? undefined : sha.toLowerCase(),
-    cache: parseBool('cache', get('cache'), true),
+    cache: parseBool('cache', get('cache')),
     installDeps,
     build,
     context,
@@ -277,9 +291,9 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
     buildArgs: parseKeyValues('build-args', get('build-args'), BUILD_ARG_KEY),
     labels: parseKeyValues('labels', get('labels'), LABEL_KEY),
     target: target === '' ? undefined : target,
-    push: parseBool('push', get('push'), false),
-    load: parseBool('load', get('load'), false),
-    keepEmulator: parseBool('keep-emulator', get('keep-emulator'), false),
+    push: parseBool('push', get('push')),
+    load: parseBool('load', get('load')),
+    keepEmulator: parseBool('keep-emulator', get('keep-emulator')),
     run: run.trim() === '' ? undefined : run,
     runImage: runImage === '' ? undefined : runImage,
     runShell,
@@ -289,11 +303,3 @@ export function parseInputs(get: InputGetter, opts: ParseOptions): Inputs {
 
 /** The file system checks of a real run (the action and the CLI); tests may leave them out. */
 export const FILE_CHECKS = { exists: existsSync, realpath: realpathSync.native } as const;
-
-/** Read the inputs of the running action. */
-export function getInputs(): Inputs {
-  return parseInputs((name) => core.getInput(name), {
-    workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
-    ...FILE_CHECKS,
-  });
-}

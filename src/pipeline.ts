@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import type { Arch } from './arch.js';
 import { buildImage, isHostPlatform } from './docker/build.js';
 import { detectDocker } from './docker/engine.js';
-import { runInGuest } from './docker/guest-run.js';
+import { runInGuest } from './docker/guest-script.js';
 import { archTag, publishManifestList } from './docker/multiarch.js';
 import type { Inputs } from './inputs.js';
 import { installEmulators, type Emulator } from './qemu/install.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DockerfileParser } from 'dockerfile-ast';
-import { analyzeStages, rewriteDockerfile, type RewriteOptions } from '../../src/docker/dockerfile.js';
-import { parseRun } from '../../src/docker/run.js';
+import { analyzeStages, rewriteDockerfile, type RewriteOptions } from '../../src/dockerfile/rewrite.js';
+import { parseRun } from '../../src/dockerfile/run-instruction.js';
 
 const OPTS: RewriteOptions = {
   guestPlatform: 'linux/arm64',

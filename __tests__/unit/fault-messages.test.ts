@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { dockerUnreachable } from '../../src/docker/engine.js';
 import { imageTagProblem, InputError, parseInputs } from '../../src/inputs.js';
+import { getterOf } from './fixtures/inputs.js';
 import { patchFailures } from '../../src/qemu/build.js';
 import { unpackError, unpackProblem } from '../../src/qemu/source.js';
 
@@ -115,7 +116,7 @@ describe('image tags', () => {
     expect(imageTagProblem(tag)).toMatch(why);
   });
   it('is checked by parseInputs', () => {
-    expect(() => parseInputs((n) => ({ arch: 'arm64', tags: 'ok:1\nBad:2' })[n] ?? '', { workspace: '/ws' })).toThrow(
+    expect(() => parseInputs(getterOf({ arch: 'arm64', tags: 'ok:1\nBad:2' }), { workspace: '/ws' })).toThrow(
       /Invalid value for input "tags": "Bad:2"\. Expected \[registry/,
     );
   });
@@ -123,7 +124,7 @@ describe('image tags', () => {
 
 describe('a local qemu-source', () => {
   const parse = (source: string, exists?: (p: string) => boolean) =>
-    parseInputs((n) => ({ arch: 'arm64', 'qemu-source': source })[n] ?? '', { workspace: '/ws', ...(exists ? { exists } : {}) });
+    parseInputs(getterOf({ arch: 'arm64', 'qemu-source': source }), { workspace: '/ws', ...(exists ? { exists } : {}) });
 
   it('must exist when the parse may look', () => {
     let err: unknown;

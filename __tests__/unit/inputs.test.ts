@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, parseInputs, type Inputs } from '../../src/inputs.js';
+import { getterOf } from './fixtures/inputs.js';
 
 const WS = '/ws/repo';
 
@@ -205,7 +206,7 @@ describe('context and file through symbolic links', () => {
     expect(parseIn({ arch: 'arm', context: 'in' }).context).toBe(path.join(ws, 'in'));
     expect(parseIn({ arch: 'arm', file: 'in/Dockerfile' }).file).toBe(path.join(ws, 'in', 'Dockerfile'));
     const viaLink = path.join(path.dirname(ws), 'ws-link');
-    const i = parseInputs((name) => ({ arch: 'arm', context: 'sub' })[name] ?? '', { workspace: viaLink, realpath: realpathSync.native });
+    const i = parseInputs(getterOf({ arch: 'arm', context: 'sub' }), { workspace: viaLink, realpath: realpathSync.native });
     expect(i.context).toBe(path.join(viaLink, 'sub'));
   });
 });

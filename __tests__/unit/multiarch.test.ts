@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { resolveArch } from '../../src/arch.js';
-import { guestRunArgv } from '../../src/docker/guest-run.js';
+import { guestRunArgv } from '../../src/docker/guest-script.js';
 import { archTag, archTagSuffix, manifestSources, splitTag } from '../../src/docker/multiarch.js';
 
 describe('per-arch tags', () => {

@@ -10,10 +10,10 @@ import type { ImageOptions } from '../inputs.js';
 import { archFromPlatform } from '../arch.js';
 import { mustRun, runCommand } from '../util/exec.js';
 import { BUILDX_ENV, buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from './buildx.js';
-import { rewriteDockerfile } from './dockerfile.js';
+import { rewriteDockerfile } from '../dockerfile/rewrite.js';
 import { buildEmulatorImage } from './emulator-image.js';
 import { inspectImage } from './engine.js';
-import { keepEmulatorDockerfile, keptEmulatorPath } from './keep.js';
+import { keepEmulatorDockerfile, keptEmulatorPath } from '../dockerfile/keep-emulator.js';
 
 /** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
  * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */

@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { mustRun, runCommand } from '../util/exec.js';
 import { selectBuilder } from './builder.js';
 import { serverPlatform } from './buildx.js';
-import type { ImageConfigCommand } from './keep.js';
+import type { ImageConfigCommand } from '../dockerfile/keep-emulator.js';
 
 export interface DockerInfo {
   /** The buildx builder to build with (--builder), or undefined: no buildx, the classic builder. */

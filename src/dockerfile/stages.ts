@@ -3,7 +3,7 @@
 import { Arg, DockerfileParser, From, Shell, type Dockerfile, type Instruction } from 'dockerfile-ast';
 import { archFromPlatform, platformParts } from '../arch.js';
 import { expandWord } from './expand.js';
-import { instructionArgs, parseJsonArgs } from './run.js';
+import { instructionArgs, parseJsonArgs } from './run-instruction.js';
 import { indexLines, instructionText, type LineIndex } from './text.js';
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];

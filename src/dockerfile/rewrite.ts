@@ -25,7 +25,7 @@
 import path from 'node:path';
 import { From, Run } from 'dockerfile-ast';
 import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
-import { parseRun, type HeredocName, type RunCommand } from './run.js';
+import { parseRun, type HeredocName, type RunCommand } from './run-instruction.js';
 import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
 
 export { analyzeStages, DEFAULT_SHELL, DEFAULT_HOST_PLATFORM } from './stages.js';

@@ -1,6 +1,6 @@
 // keep-emulator: a Dockerfile that adds the emulator to a built image and runs the image's
 // entrypoint through it, so the image runs on a host without binfmt_misc. Pure.
-import { execJson } from './dockerfile.js';
+import { execJson } from './rewrite.js';
 
 export interface ImageConfigCommand {
   readonly entrypoint: readonly string[] | null;
