@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkSha256, describeSource, expectedSha256, parseVersionFile, sourcesCacheDir } from '../../src/qemu/source.js';
+import { checkSha256, describeSource, expectedSha256, parseVersionFile } from '../../src/qemu/source.js';
+import { runnerEnv } from '../../src/runner.js';
 import type { SeriesEntry } from '../../src/qemu/series.js';
 
 const entry: SeriesEntry = {
@@ -47,6 +48,8 @@ describe('helpers', () => {
     expect(describeSource({ kind: 'path', path: '/src/qemu' }, entry)).toBe('/src/qemu');
   });
   it('finds the sources cache under ANYARCH_CACHE_DIR', () => {
-    expect(sourcesCacheDir({ ANYARCH_CACHE_DIR: '/c' })).toBe('/c/sources');
+    expect(runnerEnv({ ANYARCH_CACHE_DIR: '/c' }).sourcesCache).toBe('/c/sources');
+    expect(runnerEnv({ ANYARCH_CACHE_DIR: '/c' }).toolCache).toBe('/c/tool-cache');
+    expect(runnerEnv({ ANYARCH_CACHE_DIR: '/c', RUNNER_TOOL_CACHE: '/t' }).toolCache).toBe('/t');
   });
 });

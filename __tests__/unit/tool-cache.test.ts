@@ -41,7 +41,7 @@ describe('tool cache', () => {
 
   it('stores an entry where tc.find looks, with its file modes, and nothing else', async () => {
     expect(dest).toBe(path.join(root, 'anyarch-qemu-aarch64', '10.2.2-h0123456789abcdef', 'x64'));
-    await expect(saveToToolCache(src, names)).resolves.toBe(dest);
+    await expect(saveToToolCache(src, names, root)).resolves.toBe(dest);
     expect(findInToolCache(names)).toBe(dest);
     expect(statSync(path.join(dest, 'qemu-aarch64')).mode & 0o777).toBe(0o755);
     expect(siblings()).toEqual(['x64', 'x64.complete']);
@@ -51,7 +51,7 @@ describe('tool cache', () => {
     mkdirSync(dest, { recursive: true });
     writeFileSync(path.join(dest, 'qemu-aarch64'), 'half');
     expect(findInToolCache(names)).toBeUndefined();
-    await expect(saveToToolCache(src, names)).resolves.toBe(dest);
+    await expect(saveToToolCache(src, names, root)).resolves.toBe(dest);
     expect(readFileSync(path.join(dest, 'qemu-aarch64'), 'utf8')).toBe('#!/bin/sh\necho built\n');
     expect(siblings()).toEqual(['x64', 'x64.complete']);
   });
@@ -60,13 +60,13 @@ describe('tool cache', () => {
     mkdirSync(dest, { recursive: true });
     writeFileSync(path.join(dest, 'qemu-aarch64'), 'theirs');
     writeFileSync(`${dest}.complete`, '');
-    await expect(saveToToolCache(src, names)).resolves.toBe(dest);
+    await expect(saveToToolCache(src, names, root)).resolves.toBe(dest);
     expect(readFileSync(path.join(dest, 'qemu-aarch64'), 'utf8')).toBe('theirs');
     expect(siblings()).toEqual(['x64', 'x64.complete']);
   });
 
   it('ends with one complete entry when many saves race', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, () => saveToToolCache(src, names)));
+    const results = await Promise.all(Array.from({ length: 8 }, () => saveToToolCache(src, names, root)));
     expect(new Set(results)).toEqual(new Set([dest]));
     expect(readFileSync(path.join(dest, 'qemu-aarch64'), 'utf8')).toBe('#!/bin/sh\necho built\n');
     expect(siblings()).toEqual(['x64', 'x64.complete']);
@@ -78,7 +78,7 @@ describe('tool cache', () => {
     for (const d of [old, fresh]) mkdirSync(d, { recursive: true });
     const hourAgo = new Date(Date.now() - 3600_000);
     utimesSync(old, hourAgo, hourAgo);
-    await saveToToolCache(src, names);
+    await saveToToolCache(src, names, root);
     expect(existsSync(old)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
   });
@@ -91,7 +91,7 @@ describe('tool cache', () => {
       rmSync(`${dest}.lock`, { recursive: true });
       released = Date.now();
     }, 300);
-    await expect(saveToToolCache(src, names)).resolves.toBe(dest);
+    await expect(saveToToolCache(src, names, root)).resolves.toBe(dest);
     expect(released).toBeGreaterThan(0);
     expect(siblings()).toEqual(['x64', 'x64.complete']);
 
@@ -99,12 +99,12 @@ describe('tool cache', () => {
     mkdirSync(`${dest}.lock`, { recursive: true });
     const minuteAgo = new Date(Date.now() - 60_000);
     utimesSync(`${dest}.lock`, minuteAgo, minuteAgo);
-    await expect(saveToToolCache(src, names)).resolves.toBe(dest);
+    await expect(saveToToolCache(src, names, root)).resolves.toBe(dest);
     expect(siblings()).toEqual(['x64', 'x64.complete']);
   });
 
   it('removes an entry marker first, leaving nothing that looks complete', async () => {
-    await saveToToolCache(src, names);
+    await saveToToolCache(src, names, root);
     await removeFromToolCache(dest);
     expect(findInToolCache(names)).toBeUndefined();
     expect(siblings()).toEqual([]);
@@ -112,7 +112,6 @@ describe('tool cache', () => {
 
   it('returns the directory itself when it cannot store it', async () => {
     writeFileSync(path.join(base, 'file'), '');
-    process.env['RUNNER_TOOL_CACHE'] = path.join(base, 'file');
-    await expect(saveToToolCache(src, names)).resolves.toBe(src);
+    await expect(saveToToolCache(src, names, path.join(base, 'file'))).resolves.toBe(src);
   });
 });

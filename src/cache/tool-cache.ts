@@ -112,16 +112,11 @@ async function removeDir(dir: string): Promise<void> {
 }
 
 /**
- * Copy `dir` into the tool cache; returns the cached directory, or `dir` itself on failure.
+ * Copy `dir` into the tool cache under `root`; returns the cached directory, or `dir` itself on failure.
  * Safe against other runs saving the same entry at the same time (one complete copy wins, all
  * of them return it) and against being killed (no marker until the entry is whole).
  */
-export async function saveToToolCache(dir: string, names: EmulatorCacheNames): Promise<string> {
-  const root = process.env['RUNNER_TOOL_CACHE'];
-  if (!root) {
-    core.warning('Could not store the emulator in the tool cache: RUNNER_TOOL_CACHE is not set');
-    return dir;
-  }
+export async function saveToToolCache(dir: string, names: EmulatorCacheNames, root: string): Promise<string> {
   const dest = toolCachePath(names, root);
   const marker = `${dest}.complete`;
   const staging = scratchName(dest, 'tmp');

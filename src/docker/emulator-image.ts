@@ -3,8 +3,8 @@
 // `--mount=type=bind,from=<it>` and `COPY --from=<it>` from the local image store.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { sha256File } from '../qemu/source.js';
 import { mustRun } from '../util/exec.js';
+import { sha256File } from '../util/hash.js';
 import { BUILDX_ENV } from './buildx.js';
 
 export const EMULATOR_IMAGE_REPO = 'anyarch-emu';

@@ -1,13 +1,14 @@
 // Getting the emulators for one step, like actions/setup-go: resolve → cache → install.
 // Tool cache first, then the Actions cache, then a compile from source (saved to both).
-// Anything cached that fails its self-test is discarded and rebuilt.
-import { createHash } from 'node:crypto';
+// Anything cached that fails its self-test is discarded and rebuilt. The stores and the
+// compile are passed in (EmulatorStores), so the order of precedence is testable on its own.
 import { promises as fs, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as core from '@actions/core';
+import { restoreFromActionsCache, saveToActionsCache } from '../cache/actions-cache.js';
 import { emulatorCacheNames, emulatorSetNames, type EmulatorCacheNames } from '../cache/key.js';
 import { findInToolCache, removeFromToolCache, saveToToolCache } from '../cache/tool-cache.js';
-import { restoreFromActionsCache, saveToActionsCache } from '../cache/actions-cache.js';
 import type { InstallDeps, QemuSource } from '../inputs.js';
 import { buildEmulators } from './build.js';
 import { configureFlags } from './configure.js';
@@ -22,12 +23,8 @@ export interface EmulatorRequest {
   readonly entry: SeriesEntry;
   /** QEMU linux-user target names. */
   readonly targets: readonly string[];
-  readonly source: QemuSource;
-  readonly sha256Pin: string | undefined;
-  readonly installDeps: InstallDeps;
-  readonly useActionsCache: boolean;
-  /** The action's root (holds patches/). */
-  readonly actionRoot: string;
+  /** The -execve patch for the series (its sha256 is part of every cache key). */
+  readonly patchFile: string;
   /** Scratch directory for the source and the build; removed by the caller. */
   readonly workDir: string;
   /** Fixed path under which the Actions cache saves and restores <target>/ (its paths are part of the cache version). */
@@ -39,20 +36,87 @@ export interface EmulatorRequest {
 export interface Emulator {
   /** Directory holding qemu-<t> for every target. */
   readonly dir: string;
-  readonly version: string;
   readonly targets: readonly string[];
   readonly cacheHit: CacheHit;
   /** Seconds spent compiling, when compiled. */
   readonly compileSeconds: number | undefined;
   /** Where the source came from, when compiled. */
   readonly source: string | undefined;
-  readonly cacheKey: string;
 }
 
-/** Cache names of each target's own entry, and the patch and configure flags of the build. */
-export function cacheNamesFor(req: EmulatorRequest): { names: Map<string, EmulatorCacheNames>; patchFile: string; flags: string[] } {
-  const patchFile = path.join(req.actionRoot, 'patches', req.entry.patch);
-  const patchSha256 = createHash('sha256').update(readFileSync(patchFile)).digest('hex');
+export interface ToolCacheStore {
+  /** The complete entry for `names`, or undefined. */
+  find(names: EmulatorCacheNames): string | undefined;
+  /** Store a copy of `dir`; the stored directory (or `dir` itself when it could not). */
+  save(dir: string, names: EmulatorCacheNames): Promise<string>;
+  remove(dir: string): Promise<void>;
+}
+
+export interface ActionsCacheStore {
+  /** Restore `dir` for `key`; true on an exact hit. */
+  restore(dir: string, key: string): Promise<boolean>;
+  save(dir: string, key: string): Promise<boolean>;
+}
+
+export interface Compiled {
+  /** Directory holding qemu-<t> for every target compiled. */
+  readonly dir: string;
+  readonly seconds: number;
+  /** Where the source came from, for the log and the summary. */
+  readonly source: string;
+}
+
+export interface EmulatorStores {
+  readonly toolCache: ToolCacheStore;
+  /** Undefined when the Actions cache is not used (input "cache" false, or no cache service). */
+  readonly actionsCache: ActionsCacheStore | undefined;
+  /** Compile `targets` with `flags` into the new directory `outDir`. */
+  compile(targets: readonly string[], flags: readonly string[], outDir: string): Promise<Compiled>;
+  /** Why `dir`'s emulators are not working patched `version` emulators, or undefined. */
+  selfTest(dir: string, targets: readonly string[], version: string): Promise<string | undefined>;
+}
+
+export interface SourceOptions {
+  readonly source: QemuSource;
+  readonly sha256Pin: string | undefined;
+  readonly installDeps: InstallDeps;
+  /** Where a local copy of Debian's tarball is looked for first. */
+  readonly sourcesCache: string;
+}
+
+/** The real stores: the runner's tool cache under `toolCacheRoot`, the Actions cache, a compile. */
+export function runnerStores(req: EmulatorRequest, src: SourceOptions, toolCacheRoot: string, useActionsCache: boolean): EmulatorStores {
+  return {
+    toolCache: {
+      find: findInToolCache,
+      save: (dir, names) => saveToToolCache(dir, names, toolCacheRoot),
+      remove: removeFromToolCache,
+    },
+    actionsCache: useActionsCache ? { restore: restoreFromActionsCache, save: saveToActionsCache } : undefined,
+    async compile(targets, flags, outDir) {
+      const version = req.entry.version;
+      await ensureBuildDeps(version, src.installDeps);
+      const prepared = await prepareSource({ ...src, entry: req.entry, workDir: req.workDir });
+      await ensureSourceDeps(version, src.installDeps, prepared.dir);
+      const built = await buildEmulators({
+        srcDir: prepared.dir,
+        patchFile: req.patchFile,
+        qemuVersion: version,
+        targets,
+        configureFlags: flags,
+        outDir,
+      });
+      // The source and object files are several hundred MB; free them before the image build.
+      await fs.rm(prepared.dir, { recursive: true, force: true });
+      return { dir: built.dir, seconds: built.seconds, source: prepared.description };
+    },
+    selfTest,
+  };
+}
+
+/** Cache names of each target's own entry. */
+export function cacheNamesFor(req: EmulatorRequest): Map<string, EmulatorCacheNames> {
+  const patchSha256 = createHash('sha256').update(readFileSync(req.patchFile)).digest('hex');
   const names = new Map<string, EmulatorCacheNames>();
   for (const target of req.targets) {
     names.set(
@@ -68,44 +132,72 @@ export function cacheNamesFor(req: EmulatorRequest): { names: Map<string, Emulat
       }),
     );
   }
-  return { names, patchFile, flags: configureFlags(req.entry.version, req.targets) };
-}
-
-async function discard(dir: string, why: string): Promise<void> {
-  core.warning(`Discarding the cached emulator in ${dir}: ${why}. It will be rebuilt.`);
-  await removeFromToolCache(dir);
+  return names;
 }
 
 /** A tool-cache entry that passes the self-test, or undefined (a failing one is discarded). */
-async function fromToolCache(names: EmulatorCacheNames, targets: readonly string[], version: string): Promise<string | undefined> {
-  const cached = findInToolCache(names);
+async function fromToolCache(stores: EmulatorStores, names: EmulatorCacheNames, targets: readonly string[], version: string): Promise<string | undefined> {
+  const cached = stores.toolCache.find(names);
   if (cached === undefined) return undefined;
-  const problem = await selfTest(cached, targets, version);
+  const problem = await stores.selfTest(cached, targets, version);
   if (problem === undefined) return cached;
-  await discard(cached, problem);
+  core.warning(`Discarding the cached emulator in ${cached}: ${problem}. It will be rebuilt.`);
+  await stores.toolCache.remove(cached);
   return undefined;
 }
 
+/** `t`'s emulator from the Actions cache, stored into the tool cache; undefined on a miss. */
+async function fromActionsCache(stores: EmulatorStores, req: EmulatorRequest, t: string, names: EmulatorCacheNames): Promise<string | undefined> {
+  const restoreDir = path.join(req.actionsCacheDir, t);
+  if (stores.actionsCache === undefined || !(await stores.actionsCache.restore(restoreDir, names.key))) return undefined;
+  const problem = await stores.selfTest(restoreDir, [t], req.entry.version);
+  if (problem === undefined) {
+    core.info(`qemu-${t}: restored from the Actions cache`);
+    return stores.toolCache.save(restoreDir, names);
+  }
+  core.warning(`qemu-${t} restored from the Actions cache fails its self-test (${problem}); rebuilding`);
+  await fs.rm(restoreDir, { recursive: true, force: true });
+  return undefined;
+}
+
+/** Compile every target in `missing` in one QEMU build; each is cached on its own. */
+async function compileMissing(stores: EmulatorStores, req: EmulatorRequest, missing: readonly string[], names: Map<string, EmulatorCacheNames>, found: Map<string, string>): Promise<Compiled> {
+  core.info(`Compiling QEMU ${req.entry.version} for ${missing.join(', ')}`);
+  const outDir = path.join(req.workDir, 'built');
+  await fs.rm(outDir, { recursive: true, force: true });
+  const built = await stores.compile(missing, configureFlags(req.entry.version, missing), outDir);
+  for (const t of missing) {
+    const n = names.get(t) as EmulatorCacheNames;
+    const own = path.join(req.actionsCacheDir, t);
+    await fs.rm(own, { recursive: true, force: true });
+    await fs.mkdir(own, { recursive: true });
+    await fs.rename(path.join(built.dir, `qemu-${t}`), path.join(own, `qemu-${t}`));
+    found.set(t, await stores.toolCache.save(own, n));
+    // Saved here rather than in post: a failing image build must not lose a compile.
+    if (await stores.actionsCache?.save(own, n.key)) core.info(`Saved qemu-${t} to the Actions cache as ${n.key}`);
+  }
+  return built;
+}
+
 /** One directory with every target's emulator: the single entry itself, or a set entry of copies. */
-async function gather(req: EmulatorRequest, names: Map<string, EmulatorCacheNames>, found: Map<string, string>): Promise<string> {
+async function gather(stores: EmulatorStores, req: EmulatorRequest, names: Map<string, EmulatorCacheNames>, found: Map<string, string>): Promise<string> {
   if (req.targets.length === 1) return found.get(req.targets[0] as string) as string;
   const setNames = emulatorSetNames(req.entry.version, [...names.values()], req.runnerArch);
-  const existing = await fromToolCache(setNames, req.targets, req.entry.version);
+  const existing = await fromToolCache(stores, setNames, req.targets, req.entry.version);
   if (existing !== undefined) return existing;
   const staging = path.join(req.workDir, 'set');
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
   for (const [t, dir] of found) await fs.copyFile(path.join(dir, `qemu-${t}`), path.join(staging, `qemu-${t}`));
-  const dir = await saveToToolCache(staging, setNames);
+  const dir = await stores.toolCache.save(staging, setNames);
   if (dir === staging) {
     throw new Error('the tool cache could not store the emulators; see the warning above');
   }
   return dir;
 }
 
-export async function installEmulators(req: EmulatorRequest): Promise<Emulator> {
-  const { names, patchFile, flags } = cacheNamesFor(req);
-  const version = req.entry.version;
+export async function installEmulators(req: EmulatorRequest, stores: EmulatorStores): Promise<Emulator> {
+  const names = cacheNamesFor(req);
   for (const [t, n] of names) core.info(`Emulator cache key ${n.key} (qemu-${t})`);
 
   // Each target on its own: tool cache, then the Actions cache.
@@ -113,63 +205,23 @@ export async function installEmulators(req: EmulatorRequest): Promise<Emulator> 
   let restored = 0;
   for (const t of req.targets) {
     const n = names.get(t) as EmulatorCacheNames;
-    const cached = await fromToolCache(n, [t], version);
+    const cached = await fromToolCache(stores, n, [t], req.entry.version);
     if (cached !== undefined) {
       core.info(`qemu-${t}: found in the tool cache: ${cached}`);
       found.set(t, cached);
       continue;
     }
-    const restoreDir = path.join(req.actionsCacheDir, t);
-    if (req.useActionsCache && (await restoreFromActionsCache(restoreDir, n.key))) {
-      const problem = await selfTest(restoreDir, [t], version);
-      if (problem === undefined) {
-        core.info(`qemu-${t}: restored from the Actions cache`);
-        found.set(t, await saveToToolCache(restoreDir, n));
-        restored++;
-        continue;
-      }
-      core.warning(`qemu-${t} restored from the Actions cache fails its self-test (${problem}); rebuilding`);
-      await fs.rm(restoreDir, { recursive: true, force: true });
+    const fromActions = await fromActionsCache(stores, req, t, n);
+    if (fromActions !== undefined) {
+      found.set(t, fromActions);
+      restored++;
     }
   }
 
   // Everything still missing in one QEMU build.
   const missing = req.targets.filter((t) => !found.has(t));
-  let compileSeconds: number | undefined;
-  let source: string | undefined;
-  if (missing.length > 0) {
-    core.info(`Compiling QEMU ${version} for ${missing.join(', ')}`);
-    await ensureBuildDeps(version, req.installDeps);
-    const src = await prepareSource(req.source, req.entry, req.sha256Pin, req.workDir);
-    await ensureSourceDeps(version, req.installDeps, src.dir);
-    const outDir = path.join(req.workDir, 'built');
-    await fs.rm(outDir, { recursive: true, force: true });
-    const built = await buildEmulators({
-      srcDir: src.dir,
-      patchFile,
-      qemuVersion: version,
-      targets: missing,
-      configureFlags: missing.length === req.targets.length ? flags : configureFlags(version, missing),
-      outDir,
-    });
-    // The source and object files are several hundred MB; free them before the image build.
-    await fs.rm(src.dir, { recursive: true, force: true });
-    for (const t of missing) {
-      const n = names.get(t) as EmulatorCacheNames;
-      const own = path.join(req.actionsCacheDir, t);
-      await fs.rm(own, { recursive: true, force: true });
-      await fs.mkdir(own, { recursive: true });
-      await fs.rename(path.join(built.dir, `qemu-${t}`), path.join(own, `qemu-${t}`));
-      found.set(t, await saveToToolCache(own, n));
-      // Saved here rather than in post: a failing image build must not lose a compile.
-      if (req.useActionsCache && (await saveToActionsCache(own, n.key))) core.info(`Saved qemu-${t} to the Actions cache as ${n.key}`);
-    }
-    compileSeconds = built.seconds;
-    source = src.description;
-  }
-
-  const dir = await gather(req, names, found);
-  const cacheHit: CacheHit = missing.length > 0 ? 'false' : restored > 0 ? 'actions-cache' : 'tool-cache';
-  const cacheKey = [...names.values()].map((n) => n.key).join(',');
-  return { dir, version, targets: req.targets, cacheHit, compileSeconds, source, cacheKey };
+  const built = missing.length > 0 ? await compileMissing(stores, req, missing, names, found) : undefined;
+  const dir = await gather(stores, req, names, found);
+  const cacheHit: CacheHit = built !== undefined ? 'false' : restored > 0 ? 'actions-cache' : 'tool-cache';
+  return { dir, targets: req.targets, cacheHit, compileSeconds: built?.seconds, source: built?.source };
 }

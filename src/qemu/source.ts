@@ -1,14 +1,14 @@
 // Getting the QEMU source tree the `qemu-source` input names: download or locate the tarball,
 // check its sha256 against the pin, unpack it into a temporary directory. A local source tree is
 // copied, never patched in place.
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { QemuSource } from '../inputs.js';
 import { download } from '../util/download.js';
 import { mustRun, runCommand } from '../util/exec.js';
+import { sha256File } from '../util/hash.js';
 import type { SeriesEntry } from './series.js';
 
 export interface ExpectedHash {
@@ -60,19 +60,8 @@ export function parseVersionFile(text: string): string {
   return text.trim().split(/\s/)[0] ?? '';
 }
 
-export function sourcesCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env['ANYARCH_CACHE_DIR'] || path.join(os.homedir(), '.cache', 'anyarch-action');
-  return path.join(base, 'sources');
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function downloadDebianOrig(entry: SeriesEntry, dir: string): Promise<string> {
-  const cached = path.join(sourcesCacheDir(), entry.debian.orig);
+async function downloadDebianOrig(entry: SeriesEntry, dir: string, sourcesCache: string): Promise<string> {
+  const cached = path.join(sourcesCache, entry.debian.orig);
   if (existsSync(cached)) {
     core.info(`Using ${cached}`);
     return cached;
@@ -94,7 +83,7 @@ async function downloadDebianOrig(entry: SeriesEntry, dir: string): Promise<stri
 }
 
 /** Where the tarball is (downloading it into `dir` if needed), or the tree for a local directory. */
-async function locate(source: QemuSource, entry: SeriesEntry, dir: string): Promise<{ file?: string; tree?: string }> {
+async function locate(source: QemuSource, entry: SeriesEntry, dir: string, sourcesCache: string): Promise<{ file?: string; tree?: string }> {
   switch (source.kind) {
     case 'upstream':
     case 'url': {
@@ -109,7 +98,7 @@ async function locate(source: QemuSource, entry: SeriesEntry, dir: string): Prom
       }
     }
     case 'debian':
-      return { file: await downloadDebianOrig(entry, dir) };
+      return { file: await downloadDebianOrig(entry, dir, sourcesCache) };
     case 'path': {
       const st = await fs.stat(source.path).catch(() => undefined);
       if (!st) throw new Error(`Invalid value for input "qemu-source": ${source.path} does not exist`);
@@ -163,19 +152,25 @@ export interface PreparedSource {
  * Produce a writable QEMU source tree under `workDir` for `entry`, from `source`, checking the
  * tarball's hash. The tree's VERSION must be the series' release.
  */
-export async function prepareSource(
-  source: QemuSource,
-  entry: SeriesEntry,
-  pin: string | undefined,
-  workDir: string,
-): Promise<PreparedSource> {
+export interface SourceRequest {
+  readonly source: QemuSource;
+  readonly entry: SeriesEntry;
+  /** Input "qemu-sha256". */
+  readonly sha256Pin: string | undefined;
+  readonly workDir: string;
+  /** Where a local copy of Debian's tarball is looked for first (see RunnerEnv). */
+  readonly sourcesCache: string;
+}
+
+export async function prepareSource(req: SourceRequest): Promise<PreparedSource> {
+  const { source, entry, sha256Pin: pin, workDir } = req;
   const description = describeSource(source, entry);
   const dl = path.join(workDir, 'download');
   const unpack = path.join(workDir, 'src');
   await fs.mkdir(dl, { recursive: true });
   await fs.mkdir(unpack, { recursive: true });
   const expected = expectedSha256(source, entry, pin);
-  const where = await locate(source, entry, dl);
+  const where = await locate(source, entry, dl, req.sourcesCache);
   let sha256: string | undefined;
   if (where.file !== undefined) {
     sha256 = await sha256File(where.file);
