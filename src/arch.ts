@@ -112,7 +112,7 @@ function buildLookup(): Map<string, Arch> {
 
 const LOOKUP = buildLookup();
 
-export function allowedArchNames(): string {
+function allowedArchNames(): string {
   return ARCHES.map((a) => a.id).join(', ');
 }
 

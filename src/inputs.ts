@@ -57,7 +57,7 @@ export const LIST_INPUTS: ReadonlySet<InputName> = new Set<InputName>(['arch', '
 const DEFAULTS: ReadonlyMap<InputName, string> = new Map(INPUTS.map((i) => [i.name, i.default]));
 
 /** `get`, with action.yml's default for an input that is empty (the runner does the same). */
-export function withDefaults(get: InputGetter): InputGetter {
+function withDefaults(get: InputGetter): InputGetter {
   return (name) => {
     const v = get(name);
     return v.trim() === '' ? (DEFAULTS.get(name) ?? '') : v;
@@ -82,7 +82,7 @@ function bad(input: string, value: string, allowed: string): InputError {
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
-export function parseBool(input: string, raw: string): boolean {
+function parseBool(input: string, raw: string): boolean {
   const v = raw.trim();
   if (TRUE.includes(v)) return true;
   if (FALSE.includes(v)) return false;
@@ -90,7 +90,7 @@ export function parseBool(input: string, raw: string): boolean {
 }
 
 /** Items separated by commas and/or newlines, trimmed, empty ones dropped, duplicates removed. */
-export function parseList(raw: string): string[] {
+function parseList(raw: string): string[] {
   const out: string[] = [];
   for (const item of raw.split(/[,\n]/)) {
     const v = item.trim();
@@ -107,7 +107,7 @@ const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
  * commas. A line without "=" or a value opening a quote it does not close is reported as an
  * attempt at a multi-line value, which docker --build-arg/--label cannot carry.
  */
-export function parseKeyValues(input: string, raw: string, keyPattern: RegExp): Map<string, string> {
+function parseKeyValues(input: string, raw: string, keyPattern: RegExp): Map<string, string> {
   const out = new Map<string, string>();
   const lines = raw.split('\n');
   lines.forEach((rawLine, i) => {
@@ -134,7 +134,7 @@ export function parseKeyValues(input: string, raw: string, keyPattern: RegExp): 
 
 /** Resolve `p` against the workspace and insist it stays inside it. With `realpath`, symbolic
  * links count too: a link in the workspace that points outside it is outside. */
-export function insideWorkspace(input: string, p: string, workspace: string, realpath?: (p: string) => string): string {
+function insideWorkspace(input: string, p: string, workspace: string, realpath?: (p: string) => string): string {
   const root = path.resolve(workspace);
   const abs = path.resolve(root, p);
   const outside = (r: string, a: string): boolean => {
@@ -175,7 +175,7 @@ const SHA256 = /^[0-9a-fA-F]{64}$/;
 const QEMU_SOURCES = 'Allowed: upstream, debian, an http(s) URL, or a local path to a tarball or source tree';
 
 /** `exists`, when given, checks a local path at once (else the compile finds out much later). */
-export function parseQemuSource(raw: string, workspace: string, exists?: (p: string) => boolean): QemuSource {
+function parseQemuSource(raw: string, workspace: string, exists?: (p: string) => boolean): QemuSource {
   const v = raw.trim();
   if (v === '' || v === 'upstream') return { kind: 'upstream' };
   if (v === 'debian') return { kind: 'debian' };

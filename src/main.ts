@@ -14,7 +14,7 @@ import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
 
 /** A tracker that keeps the lists in the action's state at every step (a crash loses nothing). */
-export function stateTracker(io: ActionIO): Tracker {
+function stateTracker(io: ActionIO): Tracker {
   const images: string[] = [];
   const paths: string[] = [];
   return {

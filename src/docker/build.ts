@@ -8,19 +8,19 @@ import * as core from '@actions/core';
 import type { Arch } from '../arch.js';
 import type { ImageOptions } from '../inputs.js';
 import { archFromPlatform } from '../arch.js';
-import { mustRun, runCommand } from '../util/exec.js';
-import { BUILDX_ENV, buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from './buildx.js';
+import type { ImageBuildSpec } from './buildx.js';
 import { rewriteDockerfile } from '../dockerfile/rewrite.js';
 import { buildEmulatorImage } from './emulator-image.js';
 import { inspectImage } from './engine.js';
+import { buildWith, type BuiltImage } from './image-build.js';
 import { keepEmulatorDockerfile, keptEmulatorPath } from '../dockerfile/keep-emulator.js';
 
 /** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
  * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */
-export const BUILD_MOUNT_DIR = '/dev/.anyarch';
+const BUILD_MOUNT_DIR = '/dev/.anyarch';
 
 /** What building with the classic builder (no buildx) gives up; printed as a warning. */
-export const CLASSIC_LOSSES =
+const CLASSIC_LOSSES =
   'docker buildx is not available, so the classic builder is used (DOCKER_BUILDKIT=0). It has no ' +
   'RUN --mount, so the emulator is COPYed into every guest stage and stays in the image at /.anyarch/; ' +
   'there is no "digest" output, no $BUILDPLATFORM/$TARGETPLATFORM arguments, no BuildKit cache or secrets, ' +
@@ -40,46 +40,9 @@ export interface ImageBuildRequest extends ImageOptions {
   readonly track: (ref: string) => void;
 }
 
-export interface ImageBuildResult {
-  readonly platform: string;
-  readonly imageid: string;
-  readonly digest: string;
-  /** RUN instructions rewritten to go through the emulator. */
-  readonly rewritten: number;
-}
-
 export function isHostPlatform(platform: string, hostPlatform: string): boolean {
   const a = archFromPlatform(platform);
   return a !== undefined && a === archFromPlatform(hostPlatform);
-}
-
-async function runBuild(spec: ImageBuildSpec, builder: string | undefined): Promise<{ imageid: string; digest: string }> {
-  await fs.rm(spec.iidFile, { force: true });
-  await fs.rm(spec.metadataFile, { force: true });
-  if (builder !== undefined) {
-    await mustRun('docker', buildxArgv(spec, builder), { echo: true, env: { ...BUILDX_ENV } });
-  } else {
-    await mustRun('docker', classicArgv(spec), { echo: true, env: { DOCKER_BUILDKIT: '0' } });
-    if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo: true });
-  }
-  const iid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
-  const meta = existsSync(spec.metadataFile) ? parseMetadata(await fs.readFile(spec.metadataFile, 'utf8')) : undefined;
-  const digest = meta?.digest ?? '';
-  return { imageid: await localImageId(iid, digest), digest };
-}
-
-/**
- * The ID the daemon knows the image by. buildx's --iidfile holds the image's config digest: the
- * image ID on the classic store, but the containerd image store names images by their manifest
- * digest (buildx's containerimage.digest). An image that was only pushed has neither locally.
- */
-async function localImageId(iid: string, manifestDigest: string): Promise<string> {
-  for (const candidate of [iid, manifestDigest]) {
-    if (candidate === '') continue;
-    const r = await runCommand('docker', ['image', 'inspect', '--format', '{{.Id}}', candidate]);
-    if (r.exitCode === 0 && r.stdout.trim() !== '') return r.stdout.trim();
-  }
-  return iid;
 }
 
 /** Write the Dockerfile to build into `dir`, next to a copy of the user's <name>.dockerignore. */
@@ -93,7 +56,7 @@ async function writeDockerfile(dir: string, userFile: string, text: string): Pro
   return out;
 }
 
-export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResult> {
+export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   const platform = req.arch.platform;
   await fs.mkdir(req.workDir, { recursive: true });
   const files = (name: string) => ({
@@ -115,7 +78,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResu
 
   if (req.emulatorDir === undefined) {
     core.info(`${platform} is the Docker host's platform: building without the emulator`);
-    return { platform, ...(await runBuild(user, req.builder)), rewritten: 0 };
+    return buildWith(user, req.builder);
   }
   const t = req.arch.id;
   const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.builder);
@@ -137,22 +100,22 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageBuildResu
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
 
   if (!req.keepEmulator) {
-    return { platform, ...(await runBuild({ ...user, file }, req.builder)), rewritten: rw.rewritten };
+    return buildWith({ ...user, file }, req.builder);
   }
 
   // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
   // build FROM it with the emulator added, with the user's tags and outputs.
   const stageTag = `anyarch-stage:${randomBytes(8).toString('hex')}`;
   req.track(stageTag);
-  await runBuild({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.builder);
+  await buildWith({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.builder);
   const stage = await inspectImage(stageTag);
   const keepDir = path.join(req.workDir, 'keep');
   await fs.mkdir(keepDir, { recursive: true });
   const keepFile = path.join(keepDir, 'Dockerfile');
   await fs.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
-  const wrapped = await runBuild(
+  const wrapped = await buildWith(
     { ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined },
     req.builder,
   );
-  return { platform, ...wrapped, rewritten: rw.rewritten };
+  return wrapped;
 }

@@ -19,7 +19,7 @@ export function parseBuilderInspect(text: string): BuilderInfo | undefined {
 }
 
 /** Why a builder of another driver cannot build for us; part of errors and notices. */
-export const WHY_DOCKER_DRIVER =
+const WHY_DOCKER_DRIVER =
   'a builder in its own container cannot see the local emulator image that the rewritten RUN steps mount, ' +
   "and its BuildKit runs foreign-platform RUN steps through its own bundled QEMU, which cannot run the action's x86-64 emulator";
 

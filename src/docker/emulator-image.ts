@@ -3,11 +3,11 @@
 // `--mount=type=bind,from=<it>` and `COPY --from=<it>` from the local image store.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { mustRun } from '../util/exec.js';
 import { sha256File } from '../util/hash.js';
-import { BUILDX_ENV } from './buildx.js';
+import type { ImageBuildSpec } from './buildx.js';
+import { buildWith } from './image-build.js';
 
-export const EMULATOR_IMAGE_REPO = 'anyarch-emu';
+const EMULATOR_IMAGE_REPO = 'anyarch-emu';
 
 /** Tag of the emulator image for `target` whose binary has `sha256`. */
 export function emulatorImageRef(target: string, sha256: string): string {
@@ -35,11 +35,20 @@ export async function buildEmulatorImage(
   await fs.copyFile(bin, path.join(ctx, `qemu-${target}`));
   await fs.chmod(path.join(ctx, `qemu-${target}`), 0o755);
   await fs.writeFile(path.join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
-  if (builder !== undefined) {
-    await mustRun('docker', ['buildx', 'build', '--builder', builder, '--platform', platform, '--load', '--tag', ref, ctx], { env: { ...BUILDX_ENV } });
-  } else {
-    await mustRun('docker', ['build', '--platform', platform, '--tag', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } });
-  }
+  const spec: ImageBuildSpec = {
+    platform,
+    file: path.join(ctx, 'Dockerfile'),
+    context: ctx,
+    tags: [ref],
+    buildArgs: new Map(),
+    labels: new Map(),
+    target: undefined,
+    push: false,
+    load: true,
+    iidFile: path.join(ctx, 'iid'),
+    metadataFile: path.join(ctx, 'metadata.json'),
+  };
+  await buildWith(spec, builder, { echo: false });
   await fs.rm(ctx, { recursive: true, force: true });
   return ref;
 }

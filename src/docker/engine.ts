@@ -18,7 +18,7 @@ export function usesContainerdStore(driverStatus: string): boolean {
 }
 
 /** Why the classic builder is no way out on the containerd image store. */
-export const CLASSIC_ON_CONTAINERD_STORE =
+const CLASSIC_ON_CONTAINERD_STORE =
   'docker buildx is not available, and this daemon uses the containerd image store, where Docker\'s legacy builder ' +
   '(DOCKER_BUILDKIT=0) cannot build images for another platform ("failed to export image: no match for platform"). ' +
   'Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin).';

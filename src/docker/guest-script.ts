@@ -5,7 +5,7 @@ import type { Arch } from '../arch.js';
 import { runCommand } from '../util/exec.js';
 
 /** Where the emulator is mounted in the container (the keep-emulator path, so both agree). */
-export function guestEmulatorPath(arch: Arch): string {
+function guestEmulatorPath(arch: Arch): string {
   return `/.anyarch/qemu-${arch.id}`;
 }
 

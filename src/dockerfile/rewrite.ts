@@ -28,8 +28,6 @@ import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
 import { parseRun, type HeredocName, type RunCommand } from './run-instruction.js';
 import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
 
-export { analyzeStages, DEFAULT_SHELL, DEFAULT_HOST_PLATFORM } from './stages.js';
-export type { StageAnalysis, StageInfo, StageOptions, StagedInstruction } from './stages.js';
 
 export interface RewriteOptions extends StageOptions {
   /** Image whose root holds the emulator; bind-mounted with --mount=type=bind,from=<this>. */
@@ -60,7 +58,7 @@ export interface RewriteResult {
 const MOUNT_UNSAFE = /[\s,"'=]/;
 
 /** The argv BuildKit would have executed for this RUN, before wrapping in the emulator. */
-export function commandArgv(cmd: RunCommand, shell: readonly string[]): string[] {
+function commandArgv(cmd: RunCommand, shell: readonly string[]): string[] {
   switch (cmd.kind) {
     case 'exec':
       return [...cmd.argv];
@@ -72,12 +70,12 @@ export function commandArgv(cmd: RunCommand, shell: readonly string[]): string[]
 }
 
 /** POSIX single-quoting. */
-export function shQuote(s: string): string {
+function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A sh script that writes `body` to a temporary file and runs `interpreter` on it. */
-export function shebangWrapper(interpreter: readonly string[], body: string): string {
+function shebangWrapper(interpreter: readonly string[], body: string): string {
   return [
     'f="${TMPDIR:-/tmp}/anyarch-heredoc.$$"',
     `printf '%s' ${shQuote(body)} >"$f" || exit`,

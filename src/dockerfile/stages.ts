@@ -6,8 +6,8 @@ import { expandWord } from './expand.js';
 import { instructionArgs, parseJsonArgs } from './run-instruction.js';
 import { indexLines, instructionText, type LineIndex } from './text.js';
 
-export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
-export const DEFAULT_HOST_PLATFORM = 'linux/amd64';
+const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
+const DEFAULT_HOST_PLATFORM = 'linux/amd64';
 
 export interface StageOptions {
   /** The platform being built, e.g. "linux/arm64". */

@@ -31,6 +31,11 @@ export function configurePython(qemuVersion: string): string | undefined {
   return semver.gte(qemuVersion, '8.0.0') ? '/usr/bin/python3' : undefined;
 }
 
+/** The python the build runs: the one configure is given, else the first python3 on PATH. */
+export function buildPython(qemuVersion: string): string {
+  return configurePython(qemuVersion) ?? 'python3';
+}
+
 /** ninja targets producing the emulators. */
 export function ninjaTargets(targets: readonly string[]): string[] {
   return [...new Set(targets)].sort().map((t) => `qemu-${t}`);

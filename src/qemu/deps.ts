@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import semver from 'semver';
 import type { InstallDeps } from '../inputs.js';
 import { haveCommand, mustRun, runCommand } from '../util/exec.js';
-import { configurePython, minimumMeson } from './configure.js';
+import { buildPython, minimumMeson } from './configure.js';
 
 export interface Requirement {
   /** What is missing, for messages. */
@@ -17,7 +17,7 @@ export interface Requirement {
 }
 
 /** Commands the build runs, with their packages (meson apart: see findMissingForSource). */
-export const COMMANDS: readonly (readonly [string, string])[] = [
+const COMMANDS: readonly (readonly [string, string])[] = [
   ['cc', 'gcc'],
   ['ninja', 'ninja-build'],
   ['pkg-config', 'pkg-config'],
@@ -79,7 +79,7 @@ async function aptFacts(): Promise<AptFacts> {
 }
 
 /** The commands, static glib and the venv module: everything needed before the source is unpacked. */
-export async function findMissingTools(qemuVersion: string): Promise<Requirement[]> {
+async function findMissingTools(qemuVersion: string): Promise<Requirement[]> {
   const missing: Requirement[] = [];
   for (const [cmd, pkg] of COMMANDS) {
     if (!(await haveCommand(cmd))) missing.push({ what: cmd, pkg });
@@ -89,7 +89,7 @@ export async function findMissingTools(qemuVersion: string): Promise<Requirement
   const glib = { what: 'static glib-2.0 (pkg-config glib-2.0)', pkg: 'libglib2.0-dev' };
   if (missing.some((m) => m.what === 'pkg-config')) missing.push(glib);
   else if ((await runCommand('pkg-config', ['--static', '--exists', 'glib-2.0'])).exitCode !== 0) missing.push(glib);
-  const python = configurePython(qemuVersion) ?? 'python3';
+  const python = buildPython(qemuVersion);
   const venv = { what: `${python} venv module with pip`, pkg: 'python3-venv' };
   if (!(await haveCommand(python))) {
     if (!missing.some((m) => m.what === 'python3')) missing.push({ what: python, pkg: 'python3' });
@@ -138,7 +138,7 @@ export async function findMissingForSource(qemuVersion: string, srcDir: string):
   if (v === undefined || semver.lt(v, min)) {
     missing.push({ what: `meson >= ${min} for QEMU ${qemuVersion} (found ${v ?? 'none'})`, pkg: 'meson' });
   }
-  const python = configurePython(qemuVersion) ?? 'python3';
+  const python = buildPython(qemuVersion);
   if ((await runCommand(python, ['-c', 'import pycotap'])).exitCode !== 0) {
     missing.push({ what: `pycotap for ${python}`, pkg: 'python3-pycotap' });
   }
@@ -146,7 +146,7 @@ export async function findMissingForSource(qemuVersion: string, srcDir: string):
 }
 
 /** What to do when the system's meson will not do and the source has none of its own. */
-export const MESON_WAYS_OUT =
+const MESON_WAYS_OUT =
   'this QEMU source carries no meson of its own (python/wheels). Either use a QEMU release tarball, which ' +
   'bundles meson (qemu-source: upstream, or the URL or path of a release tarball), or install meson >= the ' +
   'version above first (e.g. pip install --user "meson>=1.5" or a newer distribution package)';

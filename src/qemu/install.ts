@@ -115,7 +115,7 @@ export function runnerStores(req: EmulatorRequest, src: SourceOptions, toolCache
 }
 
 /** Cache names of each target's own entry. */
-export function cacheNamesFor(req: EmulatorRequest): Map<string, EmulatorCacheNames> {
+function cacheNamesFor(req: EmulatorRequest): Map<string, EmulatorCacheNames> {
   const patchSha256 = createHash('sha256').update(readFileSync(req.patchFile)).digest('hex');
   const names = new Map<string, EmulatorCacheNames>();
   for (const target of req.targets) {

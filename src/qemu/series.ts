@@ -96,7 +96,7 @@ export function findActionRoot(from: string = path.dirname(fileURLToPath(import.
   }
 }
 
-export function seriesFile(root: string = findActionRoot()): string {
+function seriesFile(root: string = findActionRoot()): string {
   return path.join(root, 'patches', 'series.json');
 }
 

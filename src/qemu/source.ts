@@ -143,8 +143,6 @@ async function findTop(root: string, description: string): Promise<string> {
 export interface PreparedSource {
   /** Top of the unpacked, writable source tree. */
   readonly dir: string;
-  /** sha256 of the tarball, when the source was one. */
-  readonly sha256: string | undefined;
   readonly description: string;
 }
 
@@ -201,5 +199,5 @@ export async function prepareSource(req: SourceRequest): Promise<PreparedSource>
         'the -execve patch is made for that exact release.',
     );
   }
-  return { dir, sha256, description };
+  return { dir, description };
 }

@@ -10,9 +10,9 @@ import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
 
 /** Attempts in all (the first one and its retries). */
-export const DOWNLOAD_ATTEMPTS = 4;
+const DOWNLOAD_ATTEMPTS = 4;
 /** Pause after the first failed attempt; doubled after each further one. */
-export const FIRST_RETRY_DELAY_SECONDS = 2;
+const FIRST_RETRY_DELAY_SECONDS = 2;
 /** Longest pause a Retry-After header may ask for before it is ignored for our own. */
 const MAX_RETRY_AFTER_SECONDS = 60;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { joinContinuations, parseRun, parseShebang, splitFlags } from '../../src/dockerfile/run-instruction.js';
-import { expandWord } from '../../src/dockerfile/expand.js';
+import { joinContinuations, parseRun, parseShebang, splitFlags } from '../../../src/dockerfile/run-instruction.js';
+import { expandWord } from '../../../src/dockerfile/expand.js';
 
 describe('joinContinuations', () => {
   it.each<[string[], string, string, number]>([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkSha256, describeSource, expectedSha256, parseVersionFile } from '../../src/qemu/source.js';
-import { runnerEnv } from '../../src/runner.js';
-import type { SeriesEntry } from '../../src/qemu/series.js';
+import { checkSha256, describeSource, expectedSha256, parseVersionFile } from '../../../src/qemu/source.js';
+import { runnerEnv } from '../../../src/runner.js';
+import type { SeriesEntry } from '../../../src/qemu/series.js';
 
 const entry: SeriesEntry = {
   series: '10.2',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { childrenOf, parentPidOf } from '../../src/util/signals.js';
+import { childrenOf, parentPidOf } from '../../../src/util/signals.js';
 
 describe('parentPidOf', () => {
   it('reads the ppid after the comm field, whatever the comm holds', () => {

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { findInToolCache, removeFromToolCache, saveToToolCache, toolCachePath } from '../../src/cache/tool-cache.js';
-import type { EmulatorCacheNames } from '../../src/cache/key.js';
+import { findInToolCache, removeFromToolCache, saveToToolCache, toolCachePath } from '../../../src/cache/tool-cache.js';
+import type { EmulatorCacheNames } from '../../../src/cache/key.js';
 
 const names: EmulatorCacheNames = {
   key: 'anyarch-qemu-aarch64-10.2.2-linux-x64-0123456789abcdef',

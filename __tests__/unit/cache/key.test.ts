@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import semver from 'semver';
-import { emulatorCacheNames, emulatorSetNames, type EmulatorBuildId } from '../../src/cache/key.js';
+import { emulatorCacheNames, emulatorSetNames, type EmulatorBuildId } from '../../../src/cache/key.js';
 
 const base: EmulatorBuildId = {
   qemuVersion: '10.2.2',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { chooseBuilder, parseBuilderInspect } from '../../src/docker/builder.js';
-import { usesContainerdStore } from '../../src/docker/engine.js';
+import { chooseBuilder, parseBuilderInspect } from '../../../src/docker/builder.js';
+import { usesContainerdStore } from '../../../src/docker/engine.js';
 
 // What `docker buildx inspect` prints (buildx 0.13) for the docker driver and for a
 // docker-container builder that was created but never booted.

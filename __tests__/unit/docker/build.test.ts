@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveArch } from '../../src/arch.js';
-import { isHostPlatform } from '../../src/docker/build.js';
-import { buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from '../../src/docker/buildx.js';
-import { emulatorImageDockerfile, emulatorImageRef } from '../../src/docker/emulator-image.js';
-import { keepEmulatorDockerfile, wrappedEntrypoint } from '../../src/dockerfile/keep-emulator.js';
-import { targetsToCompile } from '../../src/pipeline.js';
+import { resolveArch } from '../../../src/arch.js';
+import { isHostPlatform } from '../../../src/docker/build.js';
+import { buildxArgv, classicArgv, parseMetadata, type ImageBuildSpec } from '../../../src/docker/buildx.js';
+import { emulatorImageDockerfile, emulatorImageRef } from '../../../src/docker/emulator-image.js';
+import { keepEmulatorDockerfile, wrappedEntrypoint } from '../../../src/dockerfile/keep-emulator.js';
+import { targetsToCompile } from '../../../src/pipeline.js';
 
 const spec: ImageBuildSpec = {
   platform: 'linux/arm64',
@@ -77,7 +77,7 @@ describe('platforms', () => {
 
 describe('rewriteDockerfile inject: copy', () => {
   it('copies the emulator after each guest FROM and runs RUN through it without --mount', async () => {
-    const { rewriteDockerfile } = await import('../../src/dockerfile/rewrite.js');
+    const { rewriteDockerfile } = await import('../../../src/dockerfile/rewrite.js');
     const text = 'FROM --platform=$BUILDPLATFORM a AS tools\nRUN make\nFROM b\nRUN echo hi\n';
     const out = rewriteDockerfile(text, {
       guestPlatform: 'linux/arm64',

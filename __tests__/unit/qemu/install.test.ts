@@ -6,11 +6,11 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { findInToolCache, removeFromToolCache, saveToToolCache } from '../../src/cache/tool-cache.js';
-import { installEmulators, type EmulatorRequest, type EmulatorStores } from '../../src/qemu/install.js';
-import { selfTest } from '../../src/qemu/selftest.js';
-import { findActionRoot, loadSeries } from '../../src/qemu/series.js';
-import { resolveQemuVersion } from '../../src/qemu/version.js';
+import { findInToolCache, removeFromToolCache, saveToToolCache } from '../../../src/cache/tool-cache.js';
+import { installEmulators, type EmulatorRequest, type EmulatorStores } from '../../../src/qemu/install.js';
+import { selfTest } from '../../../src/qemu/selftest.js';
+import { findActionRoot, loadSeries } from '../../../src/qemu/series.js';
+import { resolveQemuVersion } from '../../../src/qemu/version.js';
 
 const root = findActionRoot();
 const entry = resolveQemuVersion('latest', loadSeries(root));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { DockerfileParser } from 'dockerfile-ast';
-import { analyzeStages, rewriteDockerfile, type RewriteOptions } from '../../src/dockerfile/rewrite.js';
-import { parseRun } from '../../src/dockerfile/run-instruction.js';
+import { rewriteDockerfile, type RewriteOptions } from '../../../src/dockerfile/rewrite.js';
+import { analyzeStages } from '../../../src/dockerfile/stages.js';
+import { parseRun } from '../../../src/dockerfile/run-instruction.js';
 
 const OPTS: RewriteOptions = {
   guestPlatform: 'linux/arm64',

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findActionRoot, loadSeries, parseSeries, type Series } from '../../src/qemu/series.js';
-import { resolveQemuVersion } from '../../src/qemu/version.js';
+import { findActionRoot, loadSeries, parseSeries, type Series } from '../../../src/qemu/series.js';
+import { resolveQemuVersion } from '../../../src/qemu/version.js';
 
 const sha = (c: string): string => c.repeat(64);
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { download, DownloadError, errorText, isRetryableStatus, retryDelaySeconds, withRetries } from '../../src/util/download.js';
+import { download, DownloadError, errorText, isRetryableStatus, retryDelaySeconds, withRetries } from '../../../src/util/download.js';
 
 const BODY = Buffer.alloc(256 * 1024, 'q');
 
