@@ -25,14 +25,14 @@ export function renderContract(actionYml) {
   return [
     '// Generated from action.yml by scripts/gen-action-contract.mjs (`npm run gen`); do not edit.',
     '',
-    '/** The action\'s inputs, in action.yml\'s order, with their defaults. */',
+    "/** The action's inputs, in action.yml's order, with their defaults. */",
     'export const INPUTS = [',
     ...inputs,
     '] as const;',
     '',
-    'export type InputName = (typeof INPUTS)[number][\'name\'];',
+    "export type InputName = (typeof INPUTS)[number]['name'];",
     '',
-    '/** The action\'s outputs, in action.yml\'s order. */',
+    "/** The action's outputs, in action.yml's order. */",
     'export const OUTPUTS = [',
     ...outputs,
     '] as const;',
@@ -51,7 +51,9 @@ if (process.argv.includes('--check')) {
     // missing counts as stale
   }
   if (committed !== fresh) {
-    process.stderr.write('src/action-contract.ts does not match action.yml: run `npm run gen` and commit it\n');
+    process.stderr.write(
+      'src/action-contract.ts does not match action.yml: run `npm run gen` and commit it\n',
+    );
     process.exit(1);
   }
 } else {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const [script, ...extra] = process.argv.slice(2);
 if (!script) {
@@ -39,12 +40,18 @@ function tally(results) {
       if (t.status === 'passed') passed++;
       else {
         failedHere++;
-        problems.push(`${t.status === 'failed' ? 'failed' : `not run (${t.status})`}: ${rel} › ${t.fullName}`);
+        problems.push(
+          `${t.status === 'failed' ? 'failed' : `not run (${t.status})`}: ${rel} › ${t.fullName}`,
+        );
       }
     }
     // A file that failed without a failed test: it did not load, or a hook outside the tests threw.
     if (file.status !== 'passed' && failedHere === 0) {
-      const why = (file.message || 'no message').replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').find((l) => l.trim()) ?? '';
+      const why =
+        stripVTControlCharacters(file.message || 'no message')
+          .trim()
+          .split('\n')
+          .find((l) => l.trim()) ?? '';
       problems.push(`test file failed outside its tests: ${rel}: ${why.trim()}`);
     }
   }
@@ -72,12 +79,16 @@ try {
     const t = tally(results);
     passed = t.passed;
     problems.push(...t.problems);
-    for (const f of listedFiles) if (!t.files.has(f)) problems.push(`listed but not run: ${path.relative(process.cwd(), f)}`);
-    if (run.status !== 0 && problems.length === 0) problems.push(`jest exited ${run.status} with every test passed`);
+    for (const f of listedFiles)
+      if (!t.files.has(f)) problems.push(`listed but not run: ${path.relative(process.cwd(), f)}`);
+    if (run.status !== 0 && problems.length === 0)
+      problems.push(`jest exited ${run.status} with every test passed`);
   }
-  console.log(`\njest: ${listedFiles.length} test files listed, ${results?.numTotalTestSuites ?? 0} run; ` +
-    `${results?.numTotalTests ?? 0} tests, ${results?.numPassedTests ?? 0} passed, ${results?.numFailedTests ?? 0} failed, ` +
-    `${results?.numPendingTests ?? 0} skipped, ${results?.numTodoTests ?? 0} todo`);
+  console.log(
+    `\njest: ${listedFiles.length} test files listed, ${results?.numTotalTestSuites ?? 0} run; ` +
+      `${results?.numTotalTests ?? 0} tests, ${results?.numPassedTests ?? 0} passed, ${results?.numFailedTests ?? 0} failed, ` +
+      `${results?.numPendingTests ?? 0} skipped, ${results?.numTodoTests ?? 0} todo`,
+  );
   for (const p of problems) console.log(`FAIL ${p}`);
   console.log(`${passed} passed, ${problems.length} failed`);
   process.exitCode = problems.length === 0 ? 0 : 1;

@@ -30,7 +30,8 @@ const entries = (v) => (isMap(v) ? Object.entries(v) : []);
 
 function unknownKeys(obj, allowed, where, problems) {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) problems.push(`${where}: unknown key "${k}" (expected one of ${allowed.join(', ')})`);
+    if (!allowed.includes(k))
+      problems.push(`${where}: unknown key "${k}" (expected one of ${allowed.join(', ')})`);
   }
 }
 
@@ -38,19 +39,37 @@ function unknownKeys(obj, allowed, where, problems) {
 function checkAction(meta, dir) {
   const p = [];
   if (!isMap(meta)) return ['not a mapping'];
-  unknownKeys(meta, ['name', 'author', 'description', 'inputs', 'outputs', 'runs', 'branding'], 'top level', p);
-  for (const k of ['name', 'description']) if (typeof meta[k] !== 'string' || meta[k] === '') p.push(`"${k}" must be a non-empty string`);
+  unknownKeys(
+    meta,
+    ['name', 'author', 'description', 'inputs', 'outputs', 'runs', 'branding'],
+    'top level',
+    p,
+  );
+  for (const k of ['name', 'description'])
+    if (typeof meta[k] !== 'string' || meta[k] === '') p.push(`"${k}" must be a non-empty string`);
   for (const [id, input] of entries(meta.inputs)) {
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) p.push(`inputs.${id}: invalid input id`);
-    if (!isMap(input)) { p.push(`inputs.${id}: must be a mapping`); continue; }
+    if (!isMap(input)) {
+      p.push(`inputs.${id}: must be a mapping`);
+      continue;
+    }
     unknownKeys(input, ['description', 'required', 'default', 'deprecationMessage'], `inputs.${id}`, p);
     if (typeof input.description !== 'string') p.push(`inputs.${id}.description: must be a string`);
-    if ('required' in input && typeof input.required !== 'boolean') p.push(`inputs.${id}.required: must be true or false`);
+    if ('required' in input && typeof input.required !== 'boolean')
+      p.push(`inputs.${id}.required: must be true or false`);
   }
   const using = isMap(meta.runs) ? meta.runs.using : undefined;
   for (const [id, output] of entries(meta.outputs)) {
-    if (!isMap(output)) { p.push(`outputs.${id}: must be a mapping`); continue; }
-    unknownKeys(output, using === 'composite' ? ['description', 'value'] : ['description'], `outputs.${id}`, p);
+    if (!isMap(output)) {
+      p.push(`outputs.${id}: must be a mapping`);
+      continue;
+    }
+    unknownKeys(
+      output,
+      using === 'composite' ? ['description', 'value'] : ['description'],
+      `outputs.${id}`,
+      p,
+    );
     if (typeof output.description !== 'string') p.push(`outputs.${id}.description: must be a string`);
   }
   if (!isMap(meta.runs)) p.push('"runs" must be a mapping');
@@ -59,13 +78,19 @@ function checkAction(meta, dir) {
     if (meta.runs.main === undefined) p.push('runs.main is missing');
     for (const k of ['main', 'pre', 'post']) {
       const f = meta.runs[k];
-      if (f !== undefined && (typeof f !== 'string' || !existsSync(path.join(dir, f)))) p.push(`runs.${k}: no file ${f}`);
+      if (f !== undefined && (typeof f !== 'string' || !existsSync(path.join(dir, f))))
+        p.push(`runs.${k}: no file ${f}`);
     }
   } else if (using === 'composite') {
     unknownKeys(meta.runs, ['using', 'steps'], 'runs', p);
     if (!Array.isArray(meta.runs.steps)) p.push('runs.steps must be a list');
   } else if (using === 'docker') {
-    unknownKeys(meta.runs, ['using', 'image', 'env', 'entrypoint', 'pre-entrypoint', 'post-entrypoint', 'args'], 'runs', p);
+    unknownKeys(
+      meta.runs,
+      ['using', 'image', 'env', 'entrypoint', 'pre-entrypoint', 'post-entrypoint', 'args'],
+      'runs',
+      p,
+    );
     if (typeof meta.runs.image !== 'string') p.push('runs.image must be a string');
   } else p.push(`runs.using: "${using}" is not node20, node24, composite or docker`);
   if (meta.branding !== undefined) {
@@ -73,7 +98,8 @@ function checkAction(meta, dir) {
     else {
       unknownKeys(meta.branding, ['icon', 'color'], 'branding', p);
       const colors = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark'];
-      if ('color' in meta.branding && !colors.includes(meta.branding.color)) p.push(`branding.color: not one of ${colors.join(', ')}`);
+      if ('color' in meta.branding && !colors.includes(meta.branding.color))
+        p.push(`branding.color: not one of ${colors.join(', ')}`);
     }
   }
   return p;
@@ -83,7 +109,8 @@ function checkAction(meta, dir) {
 function checkWith(given, inputs, where, p) {
   const declared = Object.fromEntries(entries(inputs));
   for (const k of Object.keys(isMap(given) ? given : {})) {
-    if (!(k in declared)) p.push(`${where}.with.${k}: no such input (inputs: ${Object.keys(declared).join(', ')})`);
+    if (!(k in declared))
+      p.push(`${where}.with.${k}: no such input (inputs: ${Object.keys(declared).join(', ')})`);
   }
   for (const [k, def] of Object.entries(declared)) {
     if (isMap(def) && def.required === true && def.default === undefined && !(isMap(given) && k in given)) {
@@ -108,13 +135,17 @@ function checkLocalUses(wf) {
     if (!isMap(job)) continue;
     if (typeof job.uses === 'string' && job.uses.startsWith('./')) {
       const file = path.join(root, job.uses);
-      if (!existsSync(file)) { p.push(`${where}.uses: no file ${job.uses}`); continue; }
+      if (!existsSync(file)) {
+        p.push(`${where}.uses: no file ${job.uses}`);
+        continue;
+      }
       const called = load(file, `${where}.uses`);
       if (called === undefined) continue;
       const on = called?.on;
       if (!(isMap(on) ? Object.keys(on) : [on].flat()).includes('workflow_call')) {
         p.push(`${where}.uses: ${job.uses} has no workflow_call trigger`);
-      } else checkWith(job.with, isMap(on) && isMap(on.workflow_call) ? on.workflow_call.inputs : {}, where, p);
+      } else
+        checkWith(job.with, isMap(on) && isMap(on.workflow_call) ? on.workflow_call.inputs : {}, where, p);
     }
     (Array.isArray(job.steps) ? job.steps : []).forEach((step, i) => {
       if (!isMap(step) || typeof step.uses !== 'string' || !step.uses.startsWith('./')) return;
@@ -147,12 +178,18 @@ async function lintFile(file) {
 
 const wfDir = path.join(root, '.github', 'workflows');
 const args = process.argv.slice(2);
-const files = args.length > 0 && args[0] !== '--list'
-  ? args.map((f) => path.resolve(f))
-  : [
-      ...(existsSync(wfDir) ? readdirSync(wfDir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(wfDir, f)) : []),
-      path.join(root, 'action.yml'),
-    ];
+const files =
+  args.length > 0 && args[0] !== '--list'
+    ? args.map((f) => path.resolve(f))
+    : [
+        ...(existsSync(wfDir)
+          ? readdirSync(wfDir)
+              .filter((f) => /\.ya?ml$/.test(f))
+              .sort()
+              .map((f) => path.join(wfDir, f))
+          : []),
+        path.join(root, 'action.yml'),
+      ];
 if (args[0] === '--list') {
   for (const f of files) console.log(shown(f));
   process.exit(0);

@@ -37,8 +37,11 @@ export function renderWorkflowLine(line: string, debug: boolean): string | undef
 
 /** Route process.stdout through renderWorkflowLine (core writes one command per call). */
 export function renderWorkflowCommands(debug: boolean): void {
-  const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+  const write = process.stdout.write.bind(process.stdout) as (
+    chunk: string | Uint8Array,
+    ...rest: unknown[]
+  ) => boolean;
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     if (typeof chunk !== 'string' || !chunk.startsWith('::')) return write(chunk, ...rest);
     const out = chunk
       .split('\n')
@@ -51,5 +54,5 @@ export function renderWorkflowCommands(debug: boolean): void {
       return true;
     }
     return write(`${out.join('\n')}\n`, ...rest);
-  }) as typeof process.stdout.write;
+  };
 }

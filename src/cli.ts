@@ -75,7 +75,9 @@ function rewrite(argv: string[], deps: CliDeps): number {
 }
 
 async function action(argv: string[], deps: CliDeps): Promise<number> {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    help: { type: 'boolean' },
+  };
   for (const { name } of INPUTS) options[name] = { type: 'string', multiple: LIST_INPUTS.has(name) };
   const { values } = parseArgs({ args: argv, options, allowPositionals: false });
   if (values['help']) {
@@ -95,7 +97,10 @@ async function action(argv: string[], deps: CliDeps): Promise<number> {
   const images: string[] = [];
   const paths: string[] = [];
   const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };
-  const log = { info: (m: string) => deps.stdout(`${m}\n`), warning: (m: string) => deps.stderr(`warning: ${m}\n`) };
+  const log = {
+    info: (m: string) => deps.stdout(`${m}\n`),
+    warning: (m: string) => deps.stderr(`warning: ${m}\n`),
+  };
   try {
     const r = await deps.pipeline(inputs, runner, track);
     for (const cells of summaryTable(r)) deps.stdout(`${cells.join(' | ')}\n`);

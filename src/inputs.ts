@@ -52,7 +52,12 @@ export interface Inputs extends ImageOptions {
 export type InputGetter = (name: InputName) => string;
 
 /** Inputs that take a list: the CLI lets their flags repeat and joins them with newlines. */
-export const LIST_INPUTS: ReadonlySet<InputName> = new Set<InputName>(['arch', 'tags', 'build-args', 'labels']);
+export const LIST_INPUTS: ReadonlySet<InputName> = new Set<InputName>([
+  'arch',
+  'tags',
+  'build-args',
+  'labels',
+]);
 
 const DEFAULTS: ReadonlyMap<InputName, string> = new Map(INPUTS.map((i) => [i.name, i.default]));
 
@@ -116,16 +121,25 @@ function parseKeyValues(input: string, raw: string, keyPattern: RegExp): Map<str
     const at = `line ${i + 1}`;
     const eq = line.indexOf('=');
     if (eq < 0) {
-      throw new InputError(input, `Invalid value for input "${input}" (${at}): expected KEY=VALUE, got ${JSON.stringify(line)}; values cannot span lines`);
+      throw new InputError(
+        input,
+        `Invalid value for input "${input}" (${at}): expected KEY=VALUE, got ${JSON.stringify(line)}; values cannot span lines`,
+      );
     }
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1);
     if (!keyPattern.test(key)) {
-      throw new InputError(input, `Invalid value for input "${input}" (${at}): bad key ${JSON.stringify(key)}; keys must match ${keyPattern.source}`);
+      throw new InputError(
+        input,
+        `Invalid value for input "${input}" (${at}): bad key ${JSON.stringify(key)}; keys must match ${keyPattern.source}`,
+      );
     }
     const q = value[0];
     if ((q === '"' || q === "'") && (value.length < 2 || !value.endsWith(q))) {
-      throw new InputError(input, `Invalid value for input "${input}" (${at}): the value of ${key} opens a quote it does not close; values cannot span lines`);
+      throw new InputError(
+        input,
+        `Invalid value for input "${input}" (${at}): the value of ${key} opens a quote it does not close; values cannot span lines`,
+      );
     }
     out.set(key, value);
   });
@@ -134,7 +148,12 @@ function parseKeyValues(input: string, raw: string, keyPattern: RegExp): Map<str
 
 /** Resolve `p` against the workspace and insist it stays inside it. With `realpath`, symbolic
  * links count too: a link in the workspace that points outside it is outside. */
-function insideWorkspace(input: string, p: string, workspace: string, realpath?: (p: string) => string): string {
+function insideWorkspace(
+  input: string,
+  p: string,
+  workspace: string,
+  realpath?: (p: string) => string,
+): string {
   const root = path.resolve(workspace);
   const abs = path.resolve(root, p);
   const outside = (r: string, a: string): boolean => {
@@ -142,12 +161,18 @@ function insideWorkspace(input: string, p: string, workspace: string, realpath?:
     return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
   };
   if (outside(root, abs)) {
-    throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} is outside the workspace ${root}`);
+    throw new InputError(
+      input,
+      `Invalid value for input "${input}": ${JSON.stringify(p)} is outside the workspace ${root}`,
+    );
   }
   if (realpath) {
     const real = resolveLinks(abs, realpath);
     if (outside(resolveLinks(root, realpath), real)) {
-      throw new InputError(input, `Invalid value for input "${input}": ${JSON.stringify(p)} leads through a symbolic link to ${real}, outside the workspace ${root}`);
+      throw new InputError(
+        input,
+        `Invalid value for input "${input}": ${JSON.stringify(p)} leads through a symbolic link to ${real}, outside the workspace ${root}`,
+      );
     }
   }
   return abs;
@@ -199,12 +224,15 @@ function parseQemuSource(raw: string, workspace: string, exists?: (p: string) =>
 const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
 const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
 const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE_TAG = new RegExp(`^(?:${DOMAIN}/)?${PATH_PART}(?:/${PATH_PART})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
+const IMAGE_TAG = new RegExp(
+  `^(?:${DOMAIN}/)?${PATH_PART}(?:/${PATH_PART})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`,
+);
 
 /** Why `tag` is not something "docker build -t" takes, or undefined. */
 export function imageTagProblem(tag: string): string | undefined {
   if (/\s/.test(tag)) return 'A tag cannot contain whitespace';
-  if (tag.replace(/:[^/:]*$/, '').length > 255) return 'The name (without the tag) is longer than 255 characters';
+  if (tag.replace(/:[^/:]*$/, '').length > 255)
+    return 'The name (without the tag) is longer than 255 characters';
   if (!IMAGE_TAG.test(tag)) {
     return (
       'Expected [registry[:port]/]name[:tag]: name components in lower case (a-z, 0-9, separated by ".", "_", "__" or "-"), ' +
@@ -246,9 +274,10 @@ export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
 
   const context = insideWorkspace('context', get('context').trim(), workspace, opts.realpath);
   const fileRaw = get('file').trim();
-  const file = fileRaw === ''
-    ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace, opts.realpath)
-    : insideWorkspace('file', fileRaw, workspace, opts.realpath);
+  const file =
+    fileRaw === ''
+      ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace, opts.realpath)
+      : insideWorkspace('file', fileRaw, workspace, opts.realpath);
 
   const tags = parseList(get('tags'));
   for (const t of tags) {
@@ -263,11 +292,19 @@ export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
   if (/\s/.test(runImage)) throw bad('run-image', runImage, 'An image reference cannot contain whitespace');
   const runShell = get('run-shell').trim();
   if (!runShell.startsWith('/') || /\s/.test(runShell)) {
-    throw bad('run-shell', runShell, 'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash');
+    throw bad(
+      'run-shell',
+      runShell,
+      'Expected the absolute path of a shell in the guest image, e.g. /bin/sh or /bin/bash',
+    );
   }
   const builder = get('builder').trim();
   if (builder !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(builder)) {
-    throw bad('builder', builder, 'Expected the name of a buildx builder (letters, digits, ".", "_", "-"), as docker buildx ls lists it');
+    throw bad(
+      'builder',
+      builder,
+      'Expected the name of a buildx builder (letters, digits, ".", "_", "-"), as docker buildx ls lists it',
+    );
   }
   const build = parseBool('build', get('build'));
   if (run.trim() !== '' && runImage === '' && !build) {

@@ -36,7 +36,9 @@ export interface MainDeps {
 }
 
 /** Run the main step; resolves to the step's exit status (0, or see exitStatusOf). */
-export async function runMain(deps: MainDeps = { io: actionsIO, env: process.env, pipeline: runPipeline }): Promise<number> {
+export async function runMain(
+  deps: MainDeps = { io: actionsIO, env: process.env, pipeline: runPipeline },
+): Promise<number> {
   const { io, env } = deps;
   try {
     const runner = runnerEnv(env);

@@ -58,22 +58,36 @@ interface RunContext {
 }
 
 /** QEMU targets to compile: every arch, less the host's own when images are built. */
-export function targetsToCompile(arches: readonly Arch[], build: boolean, hostPlatform: string | undefined): Arch[] {
+export function targetsToCompile(
+  arches: readonly Arch[],
+  build: boolean,
+  hostPlatform: string | undefined,
+): Arch[] {
   if (!build || hostPlatform === undefined) return [...arches];
   return arches.filter((a) => !isHostPlatform(a.platform, hostPlatform));
 }
 
 /** The QEMU release, and the Docker engine when one is needed. */
-async function resolve(inputs: Inputs, actionRoot: string): Promise<{ qemu: SeriesEntry; docker: DockerInfo | undefined }> {
+async function resolve(
+  inputs: Inputs,
+  actionRoot: string,
+): Promise<{ qemu: SeriesEntry; docker: DockerInfo | undefined }> {
   return core.group('Resolve', async () => {
     const qemu = resolveQemuVersion(inputs.qemuVersion, loadSeries(actionRoot));
-    core.info(`QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`);
+    core.info(
+      `QEMU ${qemu.version} (series ${qemu.series}) for ${inputs.arches.map((a) => a.id).join(', ')}`,
+    );
     const docker = inputs.build || inputs.run !== undefined ? await detectDocker(inputs.builder) : undefined;
     if (docker) {
-      const builder = docker.builder !== undefined ? `buildx builder "${docker.builder}"` : 'buildx missing: the classic builder';
+      const builder =
+        docker.builder !== undefined
+          ? `buildx builder "${docker.builder}"`
+          : 'buildx missing: the classic builder';
       core.info(`Docker host platform ${docker.hostPlatform}; ${builder}`);
       if (inputs.build && inputs.push && inputs.arches.length > 1 && docker.builder === undefined) {
-        throw new Error('Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available');
+        throw new Error(
+          'Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available',
+        );
       }
     }
     return { qemu, docker };
@@ -82,7 +96,9 @@ async function resolve(inputs: Inputs, actionRoot: string): Promise<{ qemu: Seri
 
 async function makeWorkDir(runner: RunnerEnv, track: Tracker): Promise<string> {
   const dir = await fs.mkdtemp(path.join(runner.temp, 'anyarch-')).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`Cannot make a temporary directory in ${runner.temp} (RUNNER_TEMP, or the system's temp dir outside Actions): ${err.code ?? err.message}`);
+    throw new Error(
+      `Cannot make a temporary directory in ${runner.temp} (RUNNER_TEMP, or the system's temp dir outside Actions): ${err.code ?? err.message}`,
+    );
   });
   track.path(dir);
   return dir;
@@ -96,7 +112,9 @@ async function emulators(ctx: RunContext): Promise<Emulator | undefined> {
   const useActionsCache = inputs.cache && actionsCacheConfigured();
   // The Actions cache versions entries by their paths, so it needs a fixed one; otherwise the
   // build goes into this run's own temp dir (several runs may share one RUNNER_TEMP).
-  const actionsCacheDir = useActionsCache ? path.join(runner.temp, 'anyarch-qemu-cache') : path.join(ctx.workDir, 'out');
+  const actionsCacheDir = useActionsCache
+    ? path.join(runner.temp, 'anyarch-qemu-cache')
+    : path.join(ctx.workDir, 'out');
   ctx.track.path(actionsCacheDir);
   // Not a group of its own: a compile prints progress lines and its log in a group.
   core.info(`Emulator: qemu-${targets.map((a) => a.id).join(', qemu-')} ${qemu.version}`);
@@ -109,7 +127,12 @@ async function emulators(ctx: RunContext): Promise<Emulator | undefined> {
     runnerOs: runner.os,
     runnerArch: runner.arch,
   };
-  const source = { source: inputs.qemuSource, sha256Pin: inputs.qemuSha256, installDeps: inputs.installDeps, sourcesCache: runner.sourcesCache };
+  const source = {
+    source: inputs.qemuSource,
+    sha256Pin: inputs.qemuSha256,
+    installDeps: inputs.installDeps,
+    sourcesCache: runner.sourcesCache,
+  };
   const emulator = await installEmulators(req, runnerStores(req, source, runner.toolCache, useActionsCache));
   core.info(`Emulator ready in ${emulator.dir} (cache hit: ${emulator.cacheHit})`);
   return emulator;
@@ -121,7 +144,11 @@ function emulatorFor(emulator: Emulator | undefined, arch: Arch): string | undef
 }
 
 /** One image per arch; with several arches each image gets <tag>-<suffix>. */
-async function images(ctx: RunContext, docker: DockerInfo, emulator: Emulator | undefined): Promise<ArchImage[]> {
+async function images(
+  ctx: RunContext,
+  docker: DockerInfo,
+  emulator: Emulator | undefined,
+): Promise<ArchImage[]> {
   const { inputs } = ctx;
   const out: ArchImage[] = [];
   for (const arch of inputs.arches) {
@@ -138,7 +165,13 @@ async function images(ctx: RunContext, docker: DockerInfo, emulator: Emulator | 
         track: (ref) => ctx.track.image(ref),
       }),
     );
-    out.push({ arch: arch.id, platform: arch.platform, imageid: result.imageid, digest: result.digest, tags });
+    out.push({
+      arch: arch.id,
+      platform: arch.platform,
+      imageid: result.imageid,
+      digest: result.digest,
+      tags,
+    });
   }
   return out;
 }
@@ -148,11 +181,16 @@ async function manifestList(tags: readonly string[], built: readonly ArchImage[]
   return core.group('Push the multi-arch manifest list', async () => {
     const missing = built.filter((i) => i.digest === '');
     if (missing.length > 0) {
-      throw new Error(`no pushed digest for ${missing.map((i) => i.platform).join(', ')}: cannot make a manifest list`);
+      throw new Error(
+        `no pushed digest for ${missing.map((i) => i.platform).join(', ')}: cannot make a manifest list`,
+      );
     }
     let listDigest = '';
     for (const tag of tags) {
-      listDigest = await publishManifestList(tag, built.map((i) => i.digest));
+      listDigest = await publishManifestList(
+        tag,
+        built.map((i) => i.digest),
+      );
       core.info(`${tag}: manifest list ${listDigest} (${built.map((i) => i.platform).join(', ')})`);
     }
     return listDigest;
@@ -160,11 +198,16 @@ async function manifestList(tags: readonly string[], built: readonly ArchImage[]
 }
 
 /** The "run" script in each arch's image (or run-image). */
-async function guestScripts(ctx: RunContext, emulator: Emulator | undefined, built: readonly ArchImage[]): Promise<void> {
+async function guestScripts(
+  ctx: RunContext,
+  emulator: Emulator | undefined,
+  built: readonly ArchImage[],
+): Promise<void> {
   const { inputs, qemu } = ctx;
   for (const arch of inputs.arches) {
     const image = inputs.runImage ?? built.find((i) => i.arch === arch.id)?.imageid;
-    if (image === undefined || image === '') throw new Error(`no image to run the "run" script in for ${arch.platform}`);
+    if (image === undefined || image === '')
+      throw new Error(`no image to run the "run" script in for ${arch.platform}`);
     await core.group(`Run the script in ${arch.platform} (${image})`, () =>
       runInGuest({
         arch,
@@ -185,7 +228,12 @@ async function guestScripts(ctx: RunContext, emulator: Emulator | undefined, bui
 }
 
 /** The job summary's rows, one per arch. */
-export function summaryRows(arches: readonly Arch[], qemu: SeriesEntry, emulator: Emulator | undefined, built: readonly ArchImage[]): SummaryRow[] {
+export function summaryRows(
+  arches: readonly Arch[],
+  qemu: SeriesEntry,
+  emulator: Emulator | undefined,
+  built: readonly ArchImage[],
+): SummaryRow[] {
   return arches.map((arch) => {
     const img = built.find((i) => i.arch === arch.id);
     const emulated = emulatorFor(emulator, arch) !== undefined;
@@ -202,10 +250,22 @@ export function summaryRows(arches: readonly Arch[], qemu: SeriesEntry, emulator
   });
 }
 
-export async function runPipeline(inputs: Inputs, runner: RunnerEnv, track: Tracker): Promise<PipelineResult> {
+export async function runPipeline(
+  inputs: Inputs,
+  runner: RunnerEnv,
+  track: Tracker,
+): Promise<PipelineResult> {
   const actionRoot = findActionRoot();
   const { qemu, docker } = await resolve(inputs, actionRoot);
-  const ctx: RunContext = { inputs, runner, track, actionRoot, qemu, docker, workDir: await makeWorkDir(runner, track) };
+  const ctx: RunContext = {
+    inputs,
+    runner,
+    track,
+    actionRoot,
+    qemu,
+    docker,
+    workDir: await makeWorkDir(runner, track),
+  };
   const emulator = await emulators(ctx);
 
   let built: ArchImage[] = [];

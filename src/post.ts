@@ -7,10 +7,13 @@ import { errorMessage } from './exit-status.js';
 
 export async function runPost(io: ActionIO = actionsIO): Promise<void> {
   try {
-    await removeLeftovers({
-      images: parseStateList(io.getState(STATE_IMAGES)),
-      paths: parseStateList(io.getState(STATE_PATHS)),
-    }, io);
+    await removeLeftovers(
+      {
+        images: parseStateList(io.getState(STATE_IMAGES)),
+        paths: parseStateList(io.getState(STATE_PATHS)),
+      },
+      io,
+    );
   } catch (err) {
     io.warning(`cleanup failed: ${errorMessage(err)}`);
   }

@@ -30,7 +30,15 @@ export function formatSeconds(s: number | undefined): string {
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
 
-export const SUMMARY_HEADER = ['Arch', 'Platform', 'QEMU', 'Emulator from', 'Compile time', 'Image ID', 'Digest'];
+export const SUMMARY_HEADER = [
+  'Arch',
+  'Platform',
+  'QEMU',
+  'Emulator from',
+  'Compile time',
+  'Image ID',
+  'Digest',
+];
 
 export function summaryCells(row: SummaryRow): string[] {
   return [

@@ -37,12 +37,16 @@ describe('one contract: action.yml', () => {
   });
 
   it('src/action-contract.ts is what the generator makes of action.yml today', () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'gen-action-contract.mjs'), '--check'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'scripts', 'gen-action-contract.mjs'), '--check'],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
-  it('the generated module holds action.yml\'s inputs, defaults and outputs, in its order', () => {
+  it("the generated module holds action.yml's inputs, defaults and outputs, in its order", () => {
     expect(INPUTS.map((i) => i.name)).toEqual(inputNames);
     expect(INPUTS.map((i) => i.default)).toEqual(inputNames.map((n) => action.inputs[n]?.default ?? ''));
     expect([...OUTPUTS]).toEqual(outputNames);

@@ -18,13 +18,34 @@ describe('arch table', () => {
 
 describe('resolveArch', () => {
   it.each([
-    ['aarch64', 'aarch64'], ['arm64', 'aarch64'], ['ARM64', 'aarch64'], ['linux/arm64', 'aarch64'],
-    ['linux/arm64/v8', 'aarch64'], [' arm64 ', 'aarch64'],
-    ['arm', 'arm'], ['armhf', 'arm'], ['armv7', 'arm'], ['arm/v7', 'arm'], ['linux/arm/v7', 'arm'],
-    ['i386', 'i386'], ['386', 'i386'], ['i686', 'i386'], ['x86', 'i386'], ['linux/386', 'i386'],
-    ['x86_64', 'x86_64'], ['amd64', 'x86_64'], ['x86-64', 'x86_64'], ['X86_64', 'x86_64'],
-    ['ppc64le', 'ppc64le'], ['ppc64el', 'ppc64le'], ['s390x', 's390x'], ['riscv64', 'riscv64'],
-    ['riscv', 'riscv64'], ['mips64el', 'mips64el'], ['mips64le', 'mips64el'], ['linux/mips64le', 'mips64el'],
+    ['aarch64', 'aarch64'],
+    ['arm64', 'aarch64'],
+    ['ARM64', 'aarch64'],
+    ['linux/arm64', 'aarch64'],
+    ['linux/arm64/v8', 'aarch64'],
+    [' arm64 ', 'aarch64'],
+    ['arm', 'arm'],
+    ['armhf', 'arm'],
+    ['armv7', 'arm'],
+    ['arm/v7', 'arm'],
+    ['linux/arm/v7', 'arm'],
+    ['i386', 'i386'],
+    ['386', 'i386'],
+    ['i686', 'i386'],
+    ['x86', 'i386'],
+    ['linux/386', 'i386'],
+    ['x86_64', 'x86_64'],
+    ['amd64', 'x86_64'],
+    ['x86-64', 'x86_64'],
+    ['X86_64', 'x86_64'],
+    ['ppc64le', 'ppc64le'],
+    ['ppc64el', 'ppc64le'],
+    ['s390x', 's390x'],
+    ['riscv64', 'riscv64'],
+    ['riscv', 'riscv64'],
+    ['mips64el', 'mips64el'],
+    ['mips64le', 'mips64el'],
+    ['linux/mips64le', 'mips64el'],
   ])('%s -> %s', (input, id) => {
     expect(resolveArch(input).id).toBe(id);
   });
@@ -38,7 +59,11 @@ describe('resolveArch', () => {
 
 describe('resolveArchList', () => {
   it('splits on commas and newlines, dedupes by arch, keeps order', () => {
-    expect(resolveArchList('aarch64,arm\narm64\n\n armhf , riscv').map((a) => a.id)).toEqual(['aarch64', 'arm', 'riscv64']);
+    expect(resolveArchList('aarch64,arm\narm64\n\n armhf , riscv').map((a) => a.id)).toEqual([
+      'aarch64',
+      'arm',
+      'riscv64',
+    ]);
   });
   it('rejects an empty list and any bad item', () => {
     expect(() => resolveArchList(' , \n')).toThrow(/"arch" is required/);
@@ -48,12 +73,21 @@ describe('resolveArchList', () => {
 
 describe('archFromPlatform', () => {
   it.each([
-    ['linux/arm64', 'aarch64'], ['linux/arm64/v8', 'aarch64'], ['linux/arm', 'arm'], ['linux/arm/v7', 'arm'],
-    ['LINUX/AMD64', 'x86_64'], ['linux/amd64/v2', 'x86_64'], ['linux/386', 'i386'], ['linux/mips64le', 'mips64el'],
+    ['linux/arm64', 'aarch64'],
+    ['linux/arm64/v8', 'aarch64'],
+    ['linux/arm', 'arm'],
+    ['linux/arm/v7', 'arm'],
+    ['LINUX/AMD64', 'x86_64'],
+    ['linux/amd64/v2', 'x86_64'],
+    ['linux/386', 'i386'],
+    ['linux/mips64le', 'mips64el'],
   ])('%s -> %s', (p, id) => {
     expect(archFromPlatform(p)?.id).toBe(id);
   });
-  it.each(['linux/arm/v6', 'windows/amd64', 'linux/sparc64', 'arm64', 'linux/arm64/v8/x'])('%s is unsupported', (p) => {
-    expect(archFromPlatform(p)).toBeUndefined();
-  });
+  it.each(['linux/arm/v6', 'windows/amd64', 'linux/sparc64', 'arm64', 'linux/arm64/v8/x'])(
+    '%s is unsupported',
+    (p) => {
+      expect(archFromPlatform(p)).toBeUndefined();
+    },
+  );
 });

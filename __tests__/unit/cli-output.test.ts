@@ -11,7 +11,9 @@ describe('renderWorkflowLine', () => {
     expect(renderWorkflowLine('::warning::Cache save failed: 50%25 done%0Asecond line', false)).toBe(
       'warning: Cache save failed: 50% done\nsecond line',
     );
-    expect(renderWorkflowLine('::error title=Build,file=Dockerfile::RUN failed', false)).toBe('error: RUN failed');
+    expect(renderWorkflowLine('::error title=Build,file=Dockerfile::RUN failed', false)).toBe(
+      'error: RUN failed',
+    );
     expect(renderWorkflowLine('::notice::hi', false)).toBe('notice: hi');
   });
 
@@ -23,7 +25,9 @@ describe('renderWorkflowLine', () => {
   it('drops state and masks, and leaves ordinary lines and unknown commands alone', () => {
     expect(renderWorkflowLine('::save-state name=x::1', false)).toBeUndefined();
     expect(renderWorkflowLine('::add-mask::secret', false)).toBeUndefined();
-    expect(renderWorkflowLine('Emulator cache key anyarch-qemu-aarch64-10.2.2', false)).toBe('Emulator cache key anyarch-qemu-aarch64-10.2.2');
+    expect(renderWorkflowLine('Emulator cache key anyarch-qemu-aarch64-10.2.2', false)).toBe(
+      'Emulator cache key anyarch-qemu-aarch64-10.2.2',
+    );
     expect(renderWorkflowLine('qemu-path=/x', false)).toBe('qemu-path=/x');
     expect(renderWorkflowLine('::stop-commands::tok', false)).toBe('::stop-commands::tok');
     expect(renderWorkflowLine('a :: b', false)).toBe('a :: b');

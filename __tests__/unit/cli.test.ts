@@ -15,7 +15,12 @@ describe('runCli', () => {
   const cli = (outcome: Error | undefined, seen: Inputs[] = []) => {
     const out: string[] = [];
     const err: string[] = [];
-    const deps: CliDeps = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env: dirs.env, pipeline: pipelineStub(outcome, seen) };
+    const deps: CliDeps = {
+      stdout: (t) => void out.push(t),
+      stderr: (t) => void err.push(t),
+      env: dirs.env,
+      pipeline: pipelineStub(outcome, seen),
+    };
     return { deps, out, err };
   };
 

@@ -10,13 +10,25 @@ import { unpackError, unpackProblem } from '../../src/qemu/source.js';
 describe('unpacking a tarball', () => {
   // What GNU tar 1.34 with xz 5.4 and gzip print (Debian 12).
   it.each([
-    ['xz: (stdin): Unexpected end of input\ntar: Unexpected EOF in archive\ntar: Error is not recoverable: exiting now', 'the tarball is truncated'],
+    [
+      'xz: (stdin): Unexpected end of input\ntar: Unexpected EOF in archive\ntar: Error is not recoverable: exiting now',
+      'the tarball is truncated',
+    ],
     ['gzip: stdin: unexpected end of file\ntar: Unexpected EOF in archive', 'the tarball is truncated'],
     ['tar: Unexpected EOF in archive', 'the tarball is truncated'],
-    ['xz: (stdin): Compressed data is corrupt\ntar: Child returned status 1', 'the tarball is corrupt or not a tar archive'],
-    ['xz: (stdin): Compressed data is corrupt\ntar: Unexpected EOF in archive', 'the tarball is corrupt or not a tar archive'],
+    [
+      'xz: (stdin): Compressed data is corrupt\ntar: Child returned status 1',
+      'the tarball is corrupt or not a tar archive',
+    ],
+    [
+      'xz: (stdin): Compressed data is corrupt\ntar: Unexpected EOF in archive',
+      'the tarball is corrupt or not a tar archive',
+    ],
     ['xz: (stdin): File format not recognized', 'the tarball is corrupt or not a tar archive'],
-    ['tar: This does not look like a tar archive\ntar: Skipping to next header', 'the tarball is corrupt or not a tar archive'],
+    [
+      'tar: This does not look like a tar archive\ntar: Skipping to next header',
+      'the tarball is corrupt or not a tar archive',
+    ],
     ['tar: qemu-10.2.2/x: Cannot write: No space left on device', 'the disk is full'],
     ['tar: something else', 'tar could not unpack it'],
   ])('%j: %s', (output, cause) => {
@@ -24,7 +36,12 @@ describe('unpacking a tarball', () => {
   });
 
   it('puts the cause before the command and its output', () => {
-    const msg = unpackError('https://x.invalid/q.tar.xz (input "qemu-source")', '/t/q.tar.xz', 2, 'xz: (stdin): Unexpected end of input\n');
+    const msg = unpackError(
+      'https://x.invalid/q.tar.xz (input "qemu-source")',
+      '/t/q.tar.xz',
+      2,
+      'xz: (stdin): Unexpected end of input\n',
+    );
     expect(msg).toBe(
       'Cannot unpack the QEMU source https://x.invalid/q.tar.xz (input "qemu-source"): the tarball is truncated ' +
         '(tar -xf /t/q.tar.xz exited with 2:\nxz: (stdin): Unexpected end of input)',
@@ -67,7 +84,10 @@ describe('patchFailures', () => {
       'The next patch would create the file linux-user/execve.c,',
       'which already exists!  Skipping patch.',
     ].join('\n');
-    expect(patchFailures(out)).toEqual(['linux-user/elfload.c: already patched', 'linux-user/execve.c: already exists']);
+    expect(patchFailures(out)).toEqual([
+      'linux-user/elfload.c: already patched',
+      'linux-user/execve.c: already exists',
+    ]);
   });
 });
 
@@ -83,7 +103,10 @@ describe('dockerUnreachable', () => {
     expect(msg).toContain('"build: false"');
   });
   it('tells a permission problem apart', () => {
-    const msg = dockerUnreachable('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock', {});
+    const msg = dockerUnreachable(
+      'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock',
+      {},
+    );
     expect(msg).toMatch(/refuses this user/);
     expect(msg).toContain('"docker" group');
   });
@@ -124,7 +147,10 @@ describe('image tags', () => {
 
 describe('a local qemu-source', () => {
   const parse = (source: string, exists?: (p: string) => boolean) =>
-    parseInputs(getterOf({ arch: 'arm64', 'qemu-source': source }), { workspace: '/ws', ...(exists ? { exists } : {}) });
+    parseInputs(getterOf({ arch: 'arm64', 'qemu-source': source }), {
+      workspace: '/ws',
+      ...(exists ? { exists } : {}),
+    });
 
   it('must exist when the parse may look', () => {
     let err: unknown;
@@ -141,7 +167,10 @@ describe('a local qemu-source', () => {
     );
   });
   it('is taken as it is otherwise', () => {
-    expect(parse('src/qemu', (p) => p === '/ws/src/qemu').qemuSource).toEqual({ kind: 'path', path: '/ws/src/qemu' });
+    expect(parse('src/qemu', (p) => p === '/ws/src/qemu').qemuSource).toEqual({
+      kind: 'path',
+      path: '/ws/src/qemu',
+    });
     expect(parse('src/qemu').qemuSource).toEqual({ kind: 'path', path: '/ws/src/qemu' });
   });
 });

@@ -73,11 +73,22 @@ describe('parseInputs', () => {
     expect(i.qemuVersion).toBe('10.2');
     expect(i.qemuSource).toEqual({ kind: 'debian' });
     expect(i.qemuSha256).toBe('ab'.repeat(32));
-    expect([i.cache, i.installDeps, i.build, i.push, i.load, i.keepEmulator]).toEqual([false, 'never', false, true, true, true]);
+    expect([i.cache, i.installDeps, i.build, i.push, i.load, i.keepEmulator]).toEqual([
+      false,
+      'never',
+      false,
+      true,
+      true,
+      true,
+    ]);
     expect(i.context).toBe(`${WS}/app`);
     expect(i.file).toBe(`${WS}/docker/Dockerfile.arm`);
     expect(i.tags).toEqual(['a/b:1', 'a/b:2']);
-    expect([...i.buildArgs]).toEqual([['A', '1'], ['URL', 'https://x/?a=b,c=d'], ['EMPTY', '']]);
+    expect([...i.buildArgs]).toEqual([
+      ['A', '1'],
+      ['URL', 'https://x/?a=b,c=d'],
+      ['EMPTY', ''],
+    ]);
     expect([...i.labels]).toEqual([['org.opencontainers.image.title', 'My thing']]);
     expect(i.target).toBe('final');
     expect(i.run).toBe('uname -m\necho ok\n');
@@ -102,7 +113,7 @@ describe('parseInputs', () => {
     expect(e.message).toContain(`"${input}"`);
   });
 
-  it('takes a builder name, or none (the Docker context\'s own builder)', () => {
+  it("takes a builder name, or none (the Docker context's own builder)", () => {
     expect(parse({ arch: 'arm' }).builder).toBeUndefined();
     expect(parse({ arch: 'arm', builder: ' default ' }).builder).toBe('default');
     expect(parse({ arch: 'arm', builder: 'builder-1a2b.x_y' }).builder).toBe('builder-1a2b.x_y');
@@ -114,7 +125,10 @@ describe('parseInputs', () => {
 
   it.each([
     ['upstream', { kind: 'upstream' }],
-    ['https://example.org/qemu-10.2.2.tar.xz', { kind: 'url', url: 'https://example.org/qemu-10.2.2.tar.xz' }],
+    [
+      'https://example.org/qemu-10.2.2.tar.xz',
+      { kind: 'url', url: 'https://example.org/qemu-10.2.2.tar.xz' },
+    ],
     ['HTTP://example.org/q.tar.gz', { kind: 'url', url: 'http://example.org/q.tar.gz' }],
     ['vendor/qemu-10.2.2.tar.xz', { kind: 'path', path: `${WS}/vendor/qemu-10.2.2.tar.xz` }],
     ['/opt/src/qemu', { kind: 'path', path: '/opt/src/qemu' }],
@@ -129,23 +143,43 @@ describe('parseInputs', () => {
   it.each<[Record<string, string>, string, RegExp]>([
     [{}, 'arch', /Input "arch" is required/],
     [{ arch: 'arm64,sparc' }, 'arch', /Invalid value for input "arch": "sparc"\. Allowed: aarch64, arm,/],
-    [{ arch: 'arm', cache: 'yes' }, 'cache', /Invalid value for input "cache": "yes"\. Allowed: true, True, TRUE, false, False, FALSE/],
+    [
+      { arch: 'arm', cache: 'yes' },
+      'cache',
+      /Invalid value for input "cache": "yes"\. Allowed: true, True, TRUE, false, False, FALSE/,
+    ],
     [{ arch: 'arm', push: '1' }, 'push', /input "push": "1"/],
     [{ arch: 'arm', 'keep-emulator': 'on' }, 'keep-emulator', /input "keep-emulator"/],
     [{ arch: 'arm', 'install-deps': 'always' }, 'install-deps', /Allowed: auto, false, never/],
     [{ arch: 'arm', 'qemu-sha256': 'abc' }, 'qemu-sha256', /64 hexadecimal digits/],
-    [{ arch: 'arm', 'qemu-source': 'ftp://x/q.tar.xz' }, 'qemu-source', /Allowed: upstream, debian, an http\(s\) URL/],
+    [
+      { arch: 'arm', 'qemu-source': 'ftp://x/q.tar.xz' },
+      'qemu-source',
+      /Allowed: upstream, debian, an http\(s\) URL/,
+    ],
     [{ arch: 'arm', context: '../other' }, 'context', /"\.\.\/other" is outside the workspace \/ws\/repo/],
     [{ arch: 'arm', context: '/etc' }, 'context', /outside the workspace/],
     [{ arch: 'arm', file: '../Dockerfile' }, 'file', /outside the workspace/],
     [{ arch: 'arm', file: 'a/../../b/Dockerfile' }, 'file', /outside the workspace/],
-    [{ arch: 'arm', 'build-args': 'A=1\ncontinued' }, 'build-args', /\(line 2\): expected KEY=VALUE.*values cannot span lines/],
+    [
+      { arch: 'arm', 'build-args': 'A=1\ncontinued' },
+      'build-args',
+      /\(line 2\): expected KEY=VALUE.*values cannot span lines/,
+    ],
     [{ arch: 'arm', 'build-args': 'BAD-KEY=1' }, 'build-args', /\(line 1\): bad key "BAD-KEY"/],
     [{ arch: 'arm', 'build-args': '=1' }, 'build-args', /bad key ""/],
-    [{ arch: 'arm', 'build-args': 'A="multi\nline"' }, 'build-args', /\(line 1\): the value of A opens a quote/],
+    [
+      { arch: 'arm', 'build-args': 'A="multi\nline"' },
+      'build-args',
+      /\(line 1\): the value of A opens a quote/,
+    ],
     [{ arch: 'arm', labels: 'has space=1' }, 'labels', /bad key "has space"/],
     [{ arch: 'arm', tags: 'a b' }, 'tags', /cannot contain whitespace/],
-    [{ arch: 'arm', builder: 'my builder' }, 'builder', /Invalid value for input "builder".*name of a buildx builder/],
+    [
+      { arch: 'arm', builder: 'my builder' },
+      'builder',
+      /Invalid value for input "builder".*name of a buildx builder/,
+    ],
     [{ arch: 'arm', builder: '--push' }, 'builder', /input "builder"/],
   ])('rejects %j', (values, input, msg) => {
     const err = error(values);
@@ -206,7 +240,10 @@ describe('context and file through symbolic links', () => {
     expect(parseIn({ arch: 'arm', context: 'in' }).context).toBe(path.join(ws, 'in'));
     expect(parseIn({ arch: 'arm', file: 'in/Dockerfile' }).file).toBe(path.join(ws, 'in', 'Dockerfile'));
     const viaLink = path.join(path.dirname(ws), 'ws-link');
-    const i = parseInputs(getterOf({ arch: 'arm', context: 'sub' }), { workspace: viaLink, realpath: realpathSync.native });
+    const i = parseInputs(getterOf({ arch: 'arm', context: 'sub' }), {
+      workspace: viaLink,
+      realpath: realpathSync.native,
+    });
     expect(i.context).toBe(path.join(viaLink, 'sub'));
   });
 });

@@ -43,7 +43,11 @@ describe('runMain', () => {
 
   it("passes a failing guest script's exit status on, and keeps the state for post", async () => {
     const io = recordingIO({ arch: 'aarch64', run: 'exit 7' });
-    const status = await runMain({ io, env: dirs.env, pipeline: pipelineStub(new GuestScriptError(resolveArch('aarch64'), 7)) });
+    const status = await runMain({
+      io,
+      env: dirs.env,
+      pipeline: pipelineStub(new GuestScriptError(resolveArch('aarch64'), 7)),
+    });
     expect(status).toBe(7);
     expect(io.failed[0]).toMatch(/exit status 7/);
     expect(io.state.get(STATE_PATHS)).toContain(RUN_DIR);

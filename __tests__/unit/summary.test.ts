@@ -13,7 +13,15 @@ describe('summary', () => {
     digest: '',
   };
   it('formats a row', () => {
-    expect(summaryCells(row)).toEqual(['aarch64', 'linux/arm64', '10.2.2', 'compiled from Debian qemu', '5 min 1 s', 'sha256:1', '-']);
+    expect(summaryCells(row)).toEqual([
+      'aarch64',
+      'linux/arm64',
+      '10.2.2',
+      'compiled from Debian qemu',
+      '5 min 1 s',
+      'sha256:1',
+      '-',
+    ]);
     expect(emulatorOrigin({ ...row, cacheHit: 'tool-cache' })).toBe('tool cache');
     expect(formatSeconds(undefined)).toBe('-');
     expect(formatSeconds(42)).toBe('42 s');

@@ -31549,7 +31549,15 @@ function common(spec) {
 const BUILDX_ENV = { BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
 /** Arguments of `docker` for a buildx build on `builder`. */
 function buildxArgv(spec, builder) {
-    const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];
+    const args = [
+        'buildx',
+        'build',
+        '--builder',
+        builder,
+        ...common(spec),
+        '--metadata-file',
+        spec.metadataFile,
+    ];
     if (spec.push)
         args.push('--push');
     if (spec.load)
@@ -31572,7 +31580,10 @@ function parseMetadata(text) {
     catch {
         // An empty or partial file means nothing was reported.
     }
-    const s = (k) => (typeof json[k] === 'string' ? json[k] : '');
+    const s = (k) => {
+        const v = json[k];
+        return typeof v === 'string' ? v : '';
+    };
     return { digest: s('containerimage.digest'), configDigest: s('containerimage.config.digest') };
 }
 /** Docker's platform string for a `docker version` server os/arch pair ("linux", "amd64"). */
@@ -31591,12 +31602,14 @@ function usesContainerdStore(driverStatus) {
     return /io\.containerd\.snapshotter/.test(driverStatus);
 }
 /** Why the classic builder is no way out on the containerd image store. */
-const CLASSIC_ON_CONTAINERD_STORE = (/* unused pure expression or super */ null && ('docker buildx is not available, and this daemon uses the containerd image store, where Docker\'s legacy builder ' +
+const CLASSIC_ON_CONTAINERD_STORE = (/* unused pure expression or super */ null && ("docker buildx is not available, and this daemon uses the containerd image store, where Docker's legacy builder " +
     '(DOCKER_BUILDKIT=0) cannot build images for another platform ("failed to export image: no match for platform"). ' +
     'Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin).'));
 /** Why `docker version` could not reach the daemon, and what to do about it. */
 function dockerUnreachable(output, env = process.env) {
-    const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
+    const where = env['DOCKER_HOST']
+        ? `DOCKER_HOST=${env['DOCKER_HOST']}`
+        : 'the default socket (or the current docker context)';
     const said = output.trim().split('\n').slice(-3).join(' ');
     if (/permission denied/i.test(output)) {
         return (`The Docker daemon at ${where} refuses this user (docker version: ${said}). ` +

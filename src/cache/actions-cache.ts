@@ -6,7 +6,9 @@ import * as core from '@actions/core';
 /** True when the runner gives this job an Actions cache service to talk to (v1 or v2). */
 export function actionsCacheConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   const token = env['ACTIONS_RUNTIME_TOKEN'];
-  const url = env['ACTIONS_CACHE_SERVICE_V2'] ? env['ACTIONS_RESULTS_URL'] : env['ACTIONS_CACHE_URL'] || env['ACTIONS_RESULTS_URL'];
+  const url = env['ACTIONS_CACHE_SERVICE_V2']
+    ? env['ACTIONS_RESULTS_URL']
+    : env['ACTIONS_CACHE_URL'] || env['ACTIONS_RESULTS_URL'];
   return Boolean(token) && Boolean(url);
 }
 

@@ -36,7 +36,8 @@ export interface EmulatorCacheNames {
 const SCHEMA = 2;
 
 export function emulatorCacheNames(id: EmulatorBuildId): EmulatorCacheNames {
-  if (!/^[a-z0-9_]+$/.test(id.target)) throw new Error(`not a QEMU target name: ${JSON.stringify(id.target)}`);
+  if (!/^[a-z0-9_]+$/.test(id.target))
+    throw new Error(`not a QEMU target name: ${JSON.stringify(id.target)}`);
   const canonical = JSON.stringify({
     schema: SCHEMA,
     qemuVersion: id.qemuVersion,
@@ -64,7 +65,11 @@ export function emulatorCacheNames(id: EmulatorBuildId): EmulatorCacheNames {
  * The tool-cache entry that gathers several targets' emulators in one directory (the
  * "qemu-path" output), named after the per-target entries it copies.
  */
-export function emulatorSetNames(qemuVersion: string, members: readonly EmulatorCacheNames[], runnerArch: string): EmulatorCacheNames {
+export function emulatorSetNames(
+  qemuVersion: string,
+  members: readonly EmulatorCacheNames[],
+  runnerArch: string,
+): EmulatorCacheNames {
   const digest = createHash('sha256')
     .update(JSON.stringify({ schema: SCHEMA, members: members.map((m) => m.digest).sort() }))
     .digest('hex');

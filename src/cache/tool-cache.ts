@@ -27,7 +27,12 @@ export function findInToolCache(names: EmulatorCacheNames): string | undefined {
 
 /** Where tc.find looks for `names` under the tool cache `root`. */
 export function toolCachePath(names: EmulatorCacheNames, root: string): string {
-  return path.join(root, names.toolName, semver.clean(names.toolVersion) || names.toolVersion, names.toolArch);
+  return path.join(
+    root,
+    names.toolName,
+    semver.clean(names.toolVersion) || names.toolVersion,
+    names.toolArch,
+  );
 }
 
 // Staging and discarded directories beside an entry: "<arch>.tmp-<pid>-<hex>", "<arch>.old-…".
@@ -56,7 +61,8 @@ async function withEntryLock<T>(dest: string, fn: () => Promise<T>): Promise<T> 
         await fs.rmdir(lock).catch(() => undefined);
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${lock} has been held for over ${LOCK_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`${lock} has been held for over ${LOCK_TIMEOUT_MS / 1000} s`, { cause: err });
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
     }
   }
@@ -95,7 +101,8 @@ async function removeStaleScratch(dest: string): Promise<void> {
     if (!name.startsWith(`${base}.`) || !SCRATCH.test(name)) continue;
     const p = path.join(parent, name);
     const st = await fs.stat(p).catch(() => undefined);
-    if (st && Date.now() - st.mtimeMs > STALE_MS) await fs.rm(p, { recursive: true, force: true }).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_MS)
+      await fs.rm(p, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

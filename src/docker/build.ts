@@ -96,7 +96,9 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
       ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' as const }
       : { emulatorPath: keptEmulatorPath(t), inject: 'copy' as const }),
   });
-  core.info(`${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`);
+  core.info(
+    `${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`,
+  );
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
 
   if (!req.keepEmulator) {
@@ -107,7 +109,10 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   // build FROM it with the emulator added, with the user's tags and outputs.
   const stageTag = `anyarch-stage:${randomBytes(8).toString('hex')}`;
   req.track(stageTag);
-  await buildWith({ ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') }, req.builder);
+  await buildWith(
+    { ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') },
+    req.builder,
+  );
   const stage = await inspectImage(stageTag);
   const keepDir = path.join(req.workDir, 'keep');
   await fs.mkdir(keepDir, { recursive: true });

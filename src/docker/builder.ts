@@ -42,7 +42,9 @@ export function chooseBuilder(
 ): BuilderChoice {
   if (requested !== undefined) {
     if (named === undefined) {
-      throw new Error(`Input "builder": there is no buildx builder named "${requested}" (docker buildx ls lists them)`);
+      throw new Error(
+        `Input "builder": there is no buildx builder named "${requested}" (docker buildx ls lists them)`,
+      );
     }
     if (named.driver !== 'docker') {
       throw new Error(

@@ -30,7 +30,15 @@ export const BUILDX_ENV: Readonly<Record<string, string>> = { BUILDX_NO_DEFAULT_
 
 /** Arguments of `docker` for a buildx build on `builder`. */
 export function buildxArgv(spec: ImageBuildSpec, builder: string): string[] {
-  const args = ['buildx', 'build', '--builder', builder, ...common(spec), '--metadata-file', spec.metadataFile];
+  const args = [
+    'buildx',
+    'build',
+    '--builder',
+    builder,
+    ...common(spec),
+    '--metadata-file',
+    spec.metadataFile,
+  ];
   if (spec.push) args.push('--push');
   if (spec.load) args.push('--load');
   args.push(spec.context);
@@ -58,7 +66,10 @@ export function parseMetadata(text: string): BuildMetadata {
   } catch {
     // An empty or partial file means nothing was reported.
   }
-  const s = (k: string) => (typeof json[k] === 'string' ? (json[k] as string) : '');
+  const s = (k: string): string => {
+    const v = json[k];
+    return typeof v === 'string' ? v : '';
+  };
   return { digest: s('containerimage.digest'), configDigest: s('containerimage.config.digest') };
 }
 

@@ -19,13 +19,15 @@ export function usesContainerdStore(driverStatus: string): boolean {
 
 /** Why the classic builder is no way out on the containerd image store. */
 const CLASSIC_ON_CONTAINERD_STORE =
-  'docker buildx is not available, and this daemon uses the containerd image store, where Docker\'s legacy builder ' +
+  "docker buildx is not available, and this daemon uses the containerd image store, where Docker's legacy builder " +
   '(DOCKER_BUILDKIT=0) cannot build images for another platform ("failed to export image: no match for platform"). ' +
   'Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin).';
 
 /** Why `docker version` could not reach the daemon, and what to do about it. */
 export function dockerUnreachable(output: string, env: NodeJS.ProcessEnv = process.env): string {
-  const where = env['DOCKER_HOST'] ? `DOCKER_HOST=${env['DOCKER_HOST']}` : 'the default socket (or the current docker context)';
+  const where = env['DOCKER_HOST']
+    ? `DOCKER_HOST=${env['DOCKER_HOST']}`
+    : 'the default socket (or the current docker context)';
   const said = output.trim().split('\n').slice(-3).join(' ');
   if (/permission denied/i.test(output)) {
     return (
@@ -42,9 +44,13 @@ export function dockerUnreachable(output: string, env: NodeJS.ProcessEnv = proce
 
 /** The daemon's platform and the builder; `requestedBuilder` is the "builder" input. */
 export async function detectDocker(requestedBuilder: string | undefined): Promise<DockerInfo> {
-  const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err: Error) => {
-    throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
-  });
+  const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch(
+    (err: Error) => {
+      throw new Error(
+        `The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`,
+      );
+    },
+  );
   if (v.exitCode !== 0) throw new Error(dockerUnreachable(`${v.stdout}\n${v.stderr}`));
   const [os = 'linux', arch = 'amd64'] = v.stdout.trim().split(/\s+/);
   // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).

@@ -11,7 +11,11 @@ export interface BuiltImage {
 }
 
 /** Build `spec` on `builder` (a buildx builder, or undefined for the classic builder). */
-export async function buildWith(spec: ImageBuildSpec, builder: string | undefined, opts: { echo?: boolean } = {}): Promise<BuiltImage> {
+export async function buildWith(
+  spec: ImageBuildSpec,
+  builder: string | undefined,
+  opts: { echo?: boolean } = {},
+): Promise<BuiltImage> {
   const echo = opts.echo ?? true;
   await fs.rm(spec.iidFile, { force: true });
   await fs.rm(spec.metadataFile, { force: true });
@@ -22,7 +26,9 @@ export async function buildWith(spec: ImageBuildSpec, builder: string | undefine
     if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo });
   }
   const iid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
-  const meta = existsSync(spec.metadataFile) ? parseMetadata(await fs.readFile(spec.metadataFile, 'utf8')) : undefined;
+  const meta = existsSync(spec.metadataFile)
+    ? parseMetadata(await fs.readFile(spec.metadataFile, 'utf8'))
+    : undefined;
   const digest = meta?.digest ?? '';
   return { imageid: await localImageId(iid, digest), digest };
 }

@@ -32,8 +32,19 @@ export function manifestSources(ref: string, digests: readonly string[]): string
 
 /** Create (push) `tag` as a manifest list of the given per-arch digests; returns its digest. */
 export async function publishManifestList(tag: string, digests: readonly string[]): Promise<string> {
-  await mustRun('docker', ['buildx', 'imagetools', 'create', '--tag', tag, ...manifestSources(tag, digests)], { echo: true });
-  const r = await mustRun('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}']);
+  await mustRun(
+    'docker',
+    ['buildx', 'imagetools', 'create', '--tag', tag, ...manifestSources(tag, digests)],
+    { echo: true },
+  );
+  const r = await mustRun('docker', [
+    'buildx',
+    'imagetools',
+    'inspect',
+    tag,
+    '--format',
+    '{{json .Manifest}}',
+  ]);
   const digest = (JSON.parse(r.stdout) as { digest?: unknown }).digest;
   if (typeof digest !== 'string' || !digest.startsWith('sha256:')) {
     throw new Error(`the registry did not report a digest for the manifest list ${tag}`);

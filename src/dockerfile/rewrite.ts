@@ -28,7 +28,6 @@ import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
 import { parseRun, type HeredocName, type RunCommand } from './run-instruction.js';
 import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
 
-
 export interface RewriteOptions extends StageOptions {
   /** Image whose root holds the emulator; bind-mounted with --mount=type=bind,from=<this>. */
   readonly emulatorImage: string;
@@ -106,7 +105,8 @@ function heredocNames(run: Run, text: string, index: LineIndex): HeredocName[] {
 export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteResult {
   const emu = opts.emulatorPath;
   const target = opts.mountTarget ?? path.posix.dirname(emu);
-  if (!path.posix.isAbsolute(emu) || MOUNT_UNSAFE.test(emu)) throw new Error(`bad emulator path ${JSON.stringify(emu)}`);
+  if (!path.posix.isAbsolute(emu) || MOUNT_UNSAFE.test(emu))
+    throw new Error(`bad emulator path ${JSON.stringify(emu)}`);
   if (!path.posix.isAbsolute(target) || MOUNT_UNSAFE.test(target) || target === '/') {
     throw new Error(`bad emulator mount target ${JSON.stringify(target)}`);
   }
@@ -121,7 +121,8 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
 
   const copy = opts.inject === 'copy';
   const source = opts.emulatorSource ?? `/${path.posix.basename(emu)}`;
-  if (copy && (!path.posix.isAbsolute(source) || /\s/.test(source))) throw new Error(`bad emulator source ${JSON.stringify(source)}`);
+  if (copy && (!path.posix.isAbsolute(source) || /\s/.test(source)))
+    throw new Error(`bad emulator source ${JSON.stringify(source)}`);
 
   for (const { instruction, stage, shell } of analysis.instructions) {
     if (copy && instruction instanceof From && analysis.stages[stage]?.guest) {
@@ -136,10 +137,12 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
     try {
       parsed = parseRun(lines, analysis.escape, heredocNames(instruction, text, index));
     } catch (err) {
-      throw new Error(`line ${first + 1}: ${(err as Error).message}`);
+      throw new Error(`line ${first + 1}: ${(err as Error).message}`, { cause: err });
     }
     if (parsed.lineCount !== lines.length) {
-      throw new Error(`line ${first + 1}: RUN spans ${lines.length} lines but reads as ${parsed.lineCount}; cannot rewrite it safely`);
+      throw new Error(
+        `line ${first + 1}: RUN spans ${lines.length} lines but reads as ${parsed.lineCount}; cannot rewrite it safely`,
+      );
     }
     const argv = [emu, '-execve', emu, ...commandArgv(parsed.command, shell)];
     const keyword = instruction.getInstruction();

@@ -141,7 +141,11 @@ export function parseJsonArgs(text: string, what: string): string[] | undefined 
   return json;
 }
 
-export function parseRun(lines: readonly string[], escape: string, heredocs: readonly HeredocName[]): ParsedRun {
+export function parseRun(
+  lines: readonly string[],
+  escape: string,
+  heredocs: readonly HeredocName[],
+): ParsedRun {
   const { args: rest, used } = instructionArgs(lines, escape);
   const { flags, command } = splitFlags(rest);
   if (command === '') throw new Error('RUN has no command');

@@ -53,8 +53,24 @@ export interface StageAnalysis {
 }
 
 const KEYWORDS = new Set([
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ]);
 
 function lineOf(i: Instruction): number {
@@ -70,7 +86,10 @@ function canonicalPlatform(p: string, what: string): string {
 /** The automatic platform ARGs BuildKit defines for every FROM. */
 function platformArgs(guest: string, host: string): Map<string, string> {
   const vars = new Map<string, string>();
-  for (const [prefix, p] of [['TARGET', guest], ['BUILD', host]] as const) {
+  for (const [prefix, p] of [
+    ['TARGET', guest],
+    ['BUILD', host],
+  ] as const) {
     const { os, arch, variant } = platformParts(p);
     vars.set(`${prefix}PLATFORM`, p);
     vars.set(`${prefix}OS`, os);
@@ -131,7 +150,7 @@ function shellArgs(text: string, index: LineIndex, escape: string, ins: Shell): 
   try {
     shell = parseJsonArgs(args, 'SHELL');
   } catch (err) {
-    throw new Error(`line ${lineOf(ins)}: ${(err as Error).message}`);
+    throw new Error(`line ${lineOf(ins)}: ${(err as Error).message}`, { cause: err });
   }
   if (!shell) throw new Error(`line ${lineOf(ins)}: SHELL requires a JSON array of strings`);
   return shell;
@@ -176,8 +195,14 @@ function fromStage(
   if (parent) {
     // BuildKit builds on the parent's state and platform, whatever --platform says.
     return {
-      index, name, base, baseStage: parent.index, platform: parent.platform, guest: parent.guest,
-      shell: parent.shell, line,
+      index,
+      name,
+      base,
+      baseStage: parent.index,
+      platform: parent.platform,
+      guest: parent.guest,
+      shell: parent.shell,
+      line,
     };
   }
 
@@ -197,7 +222,14 @@ function fromStage(
     platform = arch.platform;
   }
   return {
-    index, name, base, baseStage: undefined, platform, guest: platform === guest, shell: DEFAULT_SHELL, line,
+    index,
+    name,
+    base,
+    baseStage: undefined,
+    platform,
+    guest: platform === guest,
+    shell: DEFAULT_SHELL,
+    line,
   };
 }
 

@@ -31,7 +31,9 @@ export function patchFailures(output: string): string[] {
   let file = '';
   let missing = false;
   for (const line of output.split('\n')) {
-    const f = /^(?:checking|patching) file '?(.+?)'?$/.exec(line) ?? /^The next patch would create the file (.+),$/.exec(line);
+    const f =
+      /^(?:checking|patching) file '?(.+?)'?$/.exec(line) ??
+      /^The next patch would create the file (.+),$/.exec(line);
     if (f) file = f[1] ?? '';
     if (/^can't find file to patch/.test(line)) missing = true;
     const header = /^\|(?:---|\+\+\+) [ab]\/(.+?)(?:\t.*)?$/.exec(line);
@@ -48,7 +50,17 @@ export function patchFailures(output: string): string[] {
 }
 
 async function applyPatch(srcDir: string, patchFile: string, qemuVersion: string): Promise<void> {
-  const r = await runCommand('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '--forward', '--batch', '-d', srcDir, '-i', patchFile]);
+  const r = await runCommand('patch', [
+    '-p1',
+    '--fuzz=0',
+    '--no-backup-if-mismatch',
+    '--forward',
+    '--batch',
+    '-d',
+    srcDir,
+    '-i',
+    patchFile,
+  ]);
   if (r.exitCode !== 0) {
     const output = `${r.stdout}\n${r.stderr}`;
     const failed = patchFailures(output);
@@ -59,6 +71,13 @@ async function applyPatch(srcDir: string, patchFile: string, qemuVersion: string
         `patch -p1 --fuzz=0 said:\n${output.trim().split('\n').slice(-20).join('\n')}`,
     );
   }
+}
+
+/** The whole build log, in a group the log viewer shows collapsed. */
+function showLog(title: string, log: readonly string[]): void {
+  core.startGroup(title);
+  core.info(log.join('\n'));
+  core.endGroup();
 }
 
 export async function buildEmulators(req: BuildRequest): Promise<BuildResult> {
@@ -90,11 +109,12 @@ export async function buildEmulators(req: BuildRequest): Promise<BuildResult> {
     });
   } catch (err) {
     // The tail of the output is in the error; the whole log goes into a collapsed group.
-    await core.group(`QEMU build log (${log.length} lines, failed)`, async () => core.info(log.join('\n')));
-    if (err instanceof CommandError) throw new Error(`building QEMU ${req.qemuVersion} failed: ${err.message}`);
+    showLog(`QEMU build log (${log.length} lines, failed)`, log);
+    if (err instanceof CommandError)
+      throw new Error(`building QEMU ${req.qemuVersion} failed: ${err.message}`, { cause: err });
     throw err;
   }
-  await core.group(`QEMU build log (${log.length} lines)`, async () => core.info(log.join('\n')));
+  showLog(`QEMU build log (${log.length} lines)`, log);
 
   const staging = `${req.outDir}.staging-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });

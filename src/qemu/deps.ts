@@ -36,7 +36,8 @@ export function parseMesonVersion(out: string): string | undefined {
 
 /** The distribution family from /etc/os-release text: true for Debian and its derivatives. */
 export function isDebianLike(osRelease: string): boolean {
-  const field = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(osRelease)?.[1]?.replace(/^"|"$/g, '') ?? '';
+  const field = (k: string) =>
+    new RegExp(`^${k}=(.*)$`, 'm').exec(osRelease)?.[1]?.replace(/^"|"$/g, '') ?? '';
   return [field('ID'), ...field('ID_LIKE').split(/\s+/)].some((id) => id === 'debian' || id === 'ubuntu');
 }
 
@@ -74,7 +75,8 @@ async function aptFacts(): Promise<AptFacts> {
     // No os-release: not a distribution we install on.
   }
   const root = process.getuid?.() === 0;
-  const passwordlessSudo = !root && (await haveCommand('sudo')) && (await runCommand('sudo', ['-n', 'true'])).exitCode === 0;
+  const passwordlessSudo =
+    !root && (await haveCommand('sudo')) && (await runCommand('sudo', ['-n', 'true'])).exitCode === 0;
   return { debianLike, root, passwordlessSudo };
 }
 
@@ -88,7 +90,8 @@ async function findMissingTools(qemuVersion: string): Promise<Requirement[]> {
   // install brings everything (a fresh machine has neither pkg-config nor python3).
   const glib = { what: 'static glib-2.0 (pkg-config glib-2.0)', pkg: 'libglib2.0-dev' };
   if (missing.some((m) => m.what === 'pkg-config')) missing.push(glib);
-  else if ((await runCommand('pkg-config', ['--static', '--exists', 'glib-2.0'])).exitCode !== 0) missing.push(glib);
+  else if ((await runCommand('pkg-config', ['--static', '--exists', 'glib-2.0'])).exitCode !== 0)
+    missing.push(glib);
   const python = buildPython(qemuVersion);
   const venv = { what: `${python} venv module with pip`, pkg: 'python3-venv' };
   if (!(await haveCommand(python))) {
@@ -126,7 +129,10 @@ export function missingDeviceTreeBlobs(srcDir: string): string[] {
 export async function findMissingForSource(qemuVersion: string, srcDir: string): Promise<Requirement[]> {
   const missing: Requirement[] = [];
   if (missingDeviceTreeBlobs(srcDir).length > 0 && !(await haveCommand('dtc'))) {
-    missing.push({ what: 'dtc (this source has no prebuilt device-tree blobs)', pkg: 'device-tree-compiler' });
+    missing.push({
+      what: 'dtc (this source has no prebuilt device-tree blobs)',
+      pkg: 'device-tree-compiler',
+    });
   }
   const min = minimumMeson(qemuVersion);
   if (min === undefined) {
@@ -134,7 +140,9 @@ export async function findMissingForSource(qemuVersion: string, srcDir: string):
     return missing;
   }
   if (bundlesMeson(srcDir)) return missing;
-  const v = (await haveCommand('meson')) ? parseMesonVersion((await runCommand('meson', ['--version'])).stdout) : undefined;
+  const v = (await haveCommand('meson'))
+    ? parseMesonVersion((await runCommand('meson', ['--version'])).stdout)
+    : undefined;
   if (v === undefined || semver.lt(v, min)) {
     missing.push({ what: `meson >= ${min} for QEMU ${qemuVersion} (found ${v ?? 'none'})`, pkg: 'meson' });
   }
@@ -186,7 +194,11 @@ async function install(
     await mustRun(cmd, [...pre, 'update', '-q']);
     const again = await runCommand(cmd, [...pre, ...args]);
     if (again.exitCode !== 0) {
-      const said = `${again.stdout}\n${again.stderr}`.split('\n').filter((l) => /^E: /.test(l)).join(' ') || `exit status ${again.exitCode}`;
+      const said =
+        `${again.stdout}\n${again.stderr}`
+          .split('\n')
+          .filter((l) => /^E: /.test(l))
+          .join(' ') || `exit status ${again.exitCode}`;
       throw fail(missing, `apt-get install ${pkgs.join(' ')} failed (${said})`);
     }
   }
@@ -203,7 +215,11 @@ export async function ensureBuildDeps(qemuVersion: string, mode: InstallDeps): P
 }
 
 /** After unpacking: what this source needs from the system (see findMissingForSource). */
-export async function ensureSourceDeps(qemuVersion: string, mode: InstallDeps, srcDir: string): Promise<void> {
+export async function ensureSourceDeps(
+  qemuVersion: string,
+  mode: InstallDeps,
+  srcDir: string,
+): Promise<void> {
   const recheck = () => findMissingForSource(qemuVersion, srcDir);
   const missing = await recheck();
   // The ways out only help when meson is what is missing.

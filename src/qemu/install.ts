@@ -85,14 +85,21 @@ export interface SourceOptions {
 }
 
 /** The real stores: the runner's tool cache under `toolCacheRoot`, the Actions cache, a compile. */
-export function runnerStores(req: EmulatorRequest, src: SourceOptions, toolCacheRoot: string, useActionsCache: boolean): EmulatorStores {
+export function runnerStores(
+  req: EmulatorRequest,
+  src: SourceOptions,
+  toolCacheRoot: string,
+  useActionsCache: boolean,
+): EmulatorStores {
   return {
     toolCache: {
       find: findInToolCache,
       save: (dir, names) => saveToToolCache(dir, names, toolCacheRoot),
       remove: removeFromToolCache,
     },
-    actionsCache: useActionsCache ? { restore: restoreFromActionsCache, save: saveToActionsCache } : undefined,
+    actionsCache: useActionsCache
+      ? { restore: restoreFromActionsCache, save: saveToActionsCache }
+      : undefined,
     async compile(targets, flags, outDir) {
       const version = req.entry.version;
       await ensureBuildDeps(version, src.installDeps);
@@ -136,7 +143,12 @@ function cacheNamesFor(req: EmulatorRequest): Map<string, EmulatorCacheNames> {
 }
 
 /** A tool-cache entry that passes the self-test, or undefined (a failing one is discarded). */
-async function fromToolCache(stores: EmulatorStores, names: EmulatorCacheNames, targets: readonly string[], version: string): Promise<string | undefined> {
+async function fromToolCache(
+  stores: EmulatorStores,
+  names: EmulatorCacheNames,
+  targets: readonly string[],
+  version: string,
+): Promise<string | undefined> {
   const cached = stores.toolCache.find(names);
   if (cached === undefined) return undefined;
   const problem = await stores.selfTest(cached, targets, version);
@@ -147,9 +159,15 @@ async function fromToolCache(stores: EmulatorStores, names: EmulatorCacheNames, 
 }
 
 /** `t`'s emulator from the Actions cache, stored into the tool cache; undefined on a miss. */
-async function fromActionsCache(stores: EmulatorStores, req: EmulatorRequest, t: string, names: EmulatorCacheNames): Promise<string | undefined> {
+async function fromActionsCache(
+  stores: EmulatorStores,
+  req: EmulatorRequest,
+  t: string,
+  names: EmulatorCacheNames,
+): Promise<string | undefined> {
   const restoreDir = path.join(req.actionsCacheDir, t);
-  if (stores.actionsCache === undefined || !(await stores.actionsCache.restore(restoreDir, names.key))) return undefined;
+  if (stores.actionsCache === undefined || !(await stores.actionsCache.restore(restoreDir, names.key)))
+    return undefined;
   const problem = await stores.selfTest(restoreDir, [t], req.entry.version);
   if (problem === undefined) {
     core.info(`qemu-${t}: restored from the Actions cache`);
@@ -161,7 +179,13 @@ async function fromActionsCache(stores: EmulatorStores, req: EmulatorRequest, t:
 }
 
 /** Compile every target in `missing` in one QEMU build; each is cached on its own. */
-async function compileMissing(stores: EmulatorStores, req: EmulatorRequest, missing: readonly string[], names: Map<string, EmulatorCacheNames>, found: Map<string, string>): Promise<Compiled> {
+async function compileMissing(
+  stores: EmulatorStores,
+  req: EmulatorRequest,
+  missing: readonly string[],
+  names: Map<string, EmulatorCacheNames>,
+  found: Map<string, string>,
+): Promise<Compiled> {
   core.info(`Compiling QEMU ${req.entry.version} for ${missing.join(', ')}`);
   const outDir = path.join(req.workDir, 'built');
   await fs.rm(outDir, { recursive: true, force: true });
@@ -174,13 +198,19 @@ async function compileMissing(stores: EmulatorStores, req: EmulatorRequest, miss
     await fs.rename(path.join(built.dir, `qemu-${t}`), path.join(own, `qemu-${t}`));
     found.set(t, await stores.toolCache.save(own, n));
     // Saved here rather than in post: a failing image build must not lose a compile.
-    if (await stores.actionsCache?.save(own, n.key)) core.info(`Saved qemu-${t} to the Actions cache as ${n.key}`);
+    if (await stores.actionsCache?.save(own, n.key))
+      core.info(`Saved qemu-${t} to the Actions cache as ${n.key}`);
   }
   return built;
 }
 
 /** One directory with every target's emulator: the single entry itself, or a set entry of copies. */
-async function gather(stores: EmulatorStores, req: EmulatorRequest, names: Map<string, EmulatorCacheNames>, found: Map<string, string>): Promise<string> {
+async function gather(
+  stores: EmulatorStores,
+  req: EmulatorRequest,
+  names: Map<string, EmulatorCacheNames>,
+  found: Map<string, string>,
+): Promise<string> {
   if (req.targets.length === 1) return found.get(req.targets[0] as string) as string;
   const setNames = emulatorSetNames(req.entry.version, [...names.values()], req.runnerArch);
   const existing = await fromToolCache(stores, setNames, req.targets, req.entry.version);
@@ -188,7 +218,8 @@ async function gather(stores: EmulatorStores, req: EmulatorRequest, names: Map<s
   const staging = path.join(req.workDir, 'set');
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
-  for (const [t, dir] of found) await fs.copyFile(path.join(dir, `qemu-${t}`), path.join(staging, `qemu-${t}`));
+  for (const [t, dir] of found)
+    await fs.copyFile(path.join(dir, `qemu-${t}`), path.join(staging, `qemu-${t}`));
   const dir = await stores.toolCache.save(staging, setNames);
   if (dir === staging) {
     throw new Error('the tool cache could not store the emulators; see the warning above');

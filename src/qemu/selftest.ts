@@ -13,7 +13,11 @@ export function selfTestProblem(versionOut: string, helpOut: string, version: st
 }
 
 /** Run the self-test on `dir/qemu-<t>` for each target; the first problem found, or undefined. */
-export async function selfTest(dir: string, targets: readonly string[], version: string): Promise<string | undefined> {
+export async function selfTest(
+  dir: string,
+  targets: readonly string[],
+  version: string,
+): Promise<string | undefined> {
   for (const t of targets) {
     const bin = path.join(dir, `qemu-${t}`);
     if (!existsSync(bin)) return `${bin} is missing`;

@@ -91,7 +91,8 @@ export function findActionRoot(from: string = path.dirname(fileURLToPath(import.
   for (;;) {
     if (existsSync(path.join(dir, 'action.yml'))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the action root (a directory with action.yml) above ${from}`);
+    if (parent === dir)
+      throw new Error(`cannot find the action root (a directory with action.yml) above ${from}`);
     dir = parent;
   }
 }
@@ -107,7 +108,7 @@ export function loadSeries(root: string = findActionRoot()): Series {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseSeries(json);
 }

@@ -2,7 +2,6 @@
 // check its sha256 against the pin, unpack it into a temporary directory. A local source tree is
 // copied, never patched in place.
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { QemuSource } from '../inputs.js';
@@ -19,11 +18,18 @@ export interface ExpectedHash {
 }
 
 /** The sha256 a source tarball must have: the `qemu-sha256` pin, else what the series knows. */
-export function expectedSha256(source: QemuSource, entry: SeriesEntry, pin: string | undefined): ExpectedHash {
+export function expectedSha256(
+  source: QemuSource,
+  entry: SeriesEntry,
+  pin: string | undefined,
+): ExpectedHash {
   if (pin !== undefined) return { sha256: pin.toLowerCase(), from: 'input "qemu-sha256"' };
   switch (source.kind) {
     case 'upstream':
-      return { sha256: entry.upstream.sha256 ?? undefined, from: `patches/series.json (upstream ${entry.version})` };
+      return {
+        sha256: entry.upstream.sha256 ?? undefined,
+        from: `patches/series.json (upstream ${entry.version})`,
+      };
     case 'debian':
       return { sha256: entry.debian.sha256, from: `patches/series.json (Debian ${entry.debian.orig})` };
     default:
@@ -70,11 +76,16 @@ async function downloadDebianOrig(entry: SeriesEntry, dir: string, sourcesCache:
   await fs.chmod(dir, 0o777);
   core.info(`apt-get source --download-only ${entry.debian.package}=${entry.debian.version}`);
   try {
-    await mustRun('apt-get', ['source', '--download-only', '-q', `${entry.debian.package}=${entry.debian.version}`], { cwd: dir });
+    await mustRun(
+      'apt-get',
+      ['source', '--download-only', '-q', `${entry.debian.package}=${entry.debian.version}`],
+      { cwd: dir },
+    );
   } catch (err) {
     throw new Error(
       `cannot fetch Debian's QEMU source with apt (it needs "deb-src" lines for a suite that has ` +
         `${entry.debian.package} ${entry.debian.version}, and "apt-get update"): ${(err as Error).message}`,
+      { cause: err },
     );
   }
   const file = path.join(dir, entry.debian.orig);
@@ -83,7 +94,12 @@ async function downloadDebianOrig(entry: SeriesEntry, dir: string, sourcesCache:
 }
 
 /** Where the tarball is (downloading it into `dir` if needed), or the tree for a local directory. */
-async function locate(source: QemuSource, entry: SeriesEntry, dir: string, sourcesCache: string): Promise<{ file?: string; tree?: string }> {
+async function locate(
+  source: QemuSource,
+  entry: SeriesEntry,
+  dir: string,
+  sourcesCache: string,
+): Promise<{ file?: string; tree?: string }> {
   switch (source.kind) {
     case 'upstream':
     case 'url': {
@@ -93,8 +109,11 @@ async function locate(source: QemuSource, entry: SeriesEntry, dir: string, sourc
       try {
         return { file: await download(url, path.join(dir, name)) };
       } catch (err) {
-        const input = source.kind === 'url' ? 'input "qemu-source"' : `patches/series.json (upstream ${entry.version})`;
-        throw new Error(`Could not get the QEMU source (${input}): ${(err as Error).message}`);
+        const input =
+          source.kind === 'url' ? 'input "qemu-source"' : `patches/series.json (upstream ${entry.version})`;
+        throw new Error(`Could not get the QEMU source (${input}): ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     case 'debian':
@@ -111,10 +130,15 @@ async function locate(source: QemuSource, entry: SeriesEntry, dir: string, sourc
 export function unpackProblem(output: string): string {
   if (/no space left on device/i.test(output)) return 'the disk is full';
   // The decompressor's own verdict first: tar then often adds an "Unexpected EOF" of its own.
-  if (/corrupt|crc|not in gzip format|does not look like a tar archive|format not recognized|invalid (compressed )?data|checksum error/i.test(output)) {
+  if (
+    /corrupt|crc|not in gzip format|does not look like a tar archive|format not recognized|invalid (compressed )?data|checksum error/i.test(
+      output,
+    )
+  ) {
     return 'the tarball is corrupt or not a tar archive';
   }
-  if (/unexpected end of (input|file)|unexpected eof|premature end|truncated/i.test(output)) return 'the tarball is truncated';
+  if (/unexpected end of (input|file)|unexpected eof|premature end|truncated/i.test(output))
+    return 'the tarball is truncated';
   return 'tar could not unpack it';
 }
 
@@ -182,12 +206,17 @@ export async function prepareSource(req: SourceRequest): Promise<PreparedSource>
     core.info(`sha256 ${sha256}${expected.sha256 ? ' (verified)' : ''}`);
     const tar = await runCommand('tar', ['-xf', where.file, '-C', unpack]);
     if (tar.exitCode !== 0) {
-      const what = source.kind === 'url' || source.kind === 'path' ? `${description} (input "qemu-source")` : description;
+      const what =
+        source.kind === 'url' || source.kind === 'path'
+          ? `${description} (input "qemu-source")`
+          : description;
       throw new Error(unpackError(what, where.file, tar.exitCode, `${tar.stdout}\n${tar.stderr}`));
     }
   } else if (where.tree !== undefined) {
     if (pin !== undefined) {
-      throw new Error(`Input "qemu-sha256" applies to a tarball, but "qemu-source" is the directory ${where.tree}`);
+      throw new Error(
+        `Input "qemu-sha256" applies to a tarball, but "qemu-source" is the directory ${where.tree}`,
+      );
     }
     await mustRun('cp', ['-a', `${where.tree}/.`, unpack]);
   }

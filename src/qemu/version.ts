@@ -8,7 +8,9 @@ function supported(series: Series): string {
 }
 
 function invalid(spec: string, series: Series, why = ''): Error {
-  return new Error(`Invalid value for input "qemu-version": "${spec}"${why}. Supported: ${supported(series)}`);
+  return new Error(
+    `Invalid value for input "qemu-version": "${spec}"${why}. Supported: ${supported(series)}`,
+  );
 }
 
 /**
@@ -27,9 +29,10 @@ export function resolveQemuVersion(spec: string, series: Series): SeriesEntry {
   const best = semver.maxSatisfying(versions, s);
   if (best === null) {
     const exact = semver.valid(s);
-    const why = exact !== null && series.some((e) => e.series === `${semver.major(exact)}.${semver.minor(exact)}`)
-      ? ' is not the release this action ships for that series'
-      : ' matches no supported series';
+    const why =
+      exact !== null && series.some((e) => e.series === `${semver.major(exact)}.${semver.minor(exact)}`)
+        ? ' is not the release this action ships for that series'
+        : ' matches no supported series';
     throw invalid(spec, series, why);
   }
   const entry = series.find((e) => e.version === best);

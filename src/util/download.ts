@@ -40,7 +40,11 @@ export function isRetryableStatus(status: number): boolean {
  * Seconds to wait after failed attempt number `failed` (1-based): 2, 4, 8, … or what the
  * server's Retry-After (seconds) asks, when that is longer and at most a minute.
  */
-export function retryDelaySeconds(failed: number, retryAfter?: string, first = FIRST_RETRY_DELAY_SECONDS): number {
+export function retryDelaySeconds(
+  failed: number,
+  retryAfter?: string,
+  first = FIRST_RETRY_DELAY_SECONDS,
+): number {
   const backoff = first * 2 ** (failed - 1);
   const asked = retryAfter !== undefined && /^\s*\d+\s*$/.test(retryAfter) ? Number(retryAfter) : undefined;
   return asked !== undefined && asked > backoff && asked <= MAX_RETRY_AFTER_SECONDS ? asked : backoff;
@@ -70,10 +74,18 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, opts: R
     } catch (err) {
       const e = err instanceof DownloadError ? err : new DownloadError(errorText(err), true);
       if (!e.retryable) {
-        throw new DownloadError(`${e.message} (not retried: that answer is not a transient failure)`, false, e.status);
+        throw new DownloadError(
+          `${e.message} (not retried: that answer is not a transient failure)`,
+          false,
+          e.status,
+        );
       }
       if (n >= opts.attempts) {
-        throw new DownloadError(`${e.message} (gave up after ${n} attempt${n === 1 ? '' : 's'})`, true, e.status);
+        throw new DownloadError(
+          `${e.message} (gave up after ${n} attempt${n === 1 ? '' : 's'})`,
+          true,
+          e.status,
+        );
       }
       const delay = retryDelaySeconds(n, e.retryAfter, opts.firstDelaySeconds);
       log(`The ${opts.what} failed (attempt ${n} of ${opts.attempts}): ${e.message}; retrying in ${delay} s`);
@@ -85,10 +97,12 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, opts: R
 /** A readable message for anything thrown by the network stack. */
 export function errorText(err: unknown): string {
   // Not `instanceof Error`: errors from Node's own modules may come from another realm.
-  if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string') return String(err);
+  if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string')
+    return String(err);
   const code = (err as NodeJS.ErrnoException).code;
   const message = (err as Error).message;
-  if (message === 'aborted' || code === 'ECONNRESET') return `the connection was closed mid-transfer (${code ?? message})`;
+  if (message === 'aborted' || code === 'ECONNRESET')
+    return `the connection was closed mid-transfer (${code ?? message})`;
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
@@ -124,7 +138,8 @@ async function attemptDownload(client: HttpClient, url: string, dest: string): P
       typeof header === 'string' ? header : undefined,
     );
   }
-  const expected = res.headers['content-encoding'] === undefined ? Number(res.headers['content-length'] ?? NaN) : NaN;
+  const expected =
+    res.headers['content-encoding'] === undefined ? Number(res.headers['content-length'] ?? NaN) : NaN;
   const count = counter();
   try {
     await pipeline(res, count, createWriteStream(partial));
@@ -135,7 +150,10 @@ async function attemptDownload(client: HttpClient, url: string, dest: string): P
   } catch (err) {
     await fs.rm(partial, { force: true }).catch(() => undefined);
     if (err instanceof DownloadError) throw err;
-    throw new DownloadError(`${errorText(err)} after ${count.bytes}${Number.isNaN(expected) ? '' : ` of ${expected}`} bytes`, true);
+    throw new DownloadError(
+      `${errorText(err)} after ${count.bytes}${Number.isNaN(expected) ? '' : ` of ${expected}`} bytes`,
+      true,
+    );
   }
 }
 

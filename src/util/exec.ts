@@ -46,7 +46,11 @@ function lineSplitter(onLine: (line: string) => void): (data: Buffer) => void {
 }
 
 /** Run a program; resolves with its output whatever the exit code. */
-export async function runCommand(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runCommand(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const out = opts.onLine ? lineSplitter(opts.onLine) : undefined;
   const err = opts.onLine ? lineSplitter(opts.onLine) : undefined;
   const r = await exec.getExecOutput(cmd, [...args], {
@@ -64,7 +68,11 @@ export async function runCommand(cmd: string, args: readonly string[], opts: Run
 }
 
 /** Run a program and fail with its output when it exits non-zero. */
-export async function mustRun(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function mustRun(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const r = await runCommand(cmd, args, opts);
   if (r.exitCode !== 0) throw new CommandError([cmd, ...args], r);
   return r;

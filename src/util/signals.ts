@@ -51,7 +51,9 @@ export function forwardSignalsToChildren(log: (msg: string) => void, graceMs = 2
     process.on(sig, () => {
       received ??= sig;
       const kids = childrenOf(process.pid);
-      log(`Received ${sig}: passing it on to ${kids.length === 0 ? 'no running command' : `pid ${kids.join(', ')}`}`);
+      log(
+        `Received ${sig}: passing it on to ${kids.length === 0 ? 'no running command' : `pid ${kids.join(', ')}`}`,
+      );
       for (const k of kids) {
         try {
           process.kill(k, sig);

@@ -7,6 +7,12 @@ describe('actionsCacheConfigured', () => {
     expect(actionsCacheConfigured({ ACTIONS_RUNTIME_TOKEN: 't' })).toBe(false);
     expect(actionsCacheConfigured({ ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_URL: 'u' })).toBe(true);
     expect(actionsCacheConfigured({ ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'u' })).toBe(true);
-    expect(actionsCacheConfigured({ ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_CACHE_URL: 'u' })).toBe(false);
+    expect(
+      actionsCacheConfigured({
+        ACTIONS_RUNTIME_TOKEN: 't',
+        ACTIONS_CACHE_SERVICE_V2: 'true',
+        ACTIONS_CACHE_URL: 'u',
+      }),
+    ).toBe(false);
   });
 });

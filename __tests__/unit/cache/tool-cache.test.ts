@@ -1,9 +1,25 @@
 // Saving to and removing from the tool cache, on real files in a temporary tool cache.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { findInToolCache, removeFromToolCache, saveToToolCache, toolCachePath } from '../../../src/cache/tool-cache.js';
+import {
+  findInToolCache,
+  removeFromToolCache,
+  saveToToolCache,
+  toolCachePath,
+} from '../../../src/cache/tool-cache.js';
 import type { EmulatorCacheNames } from '../../../src/cache/key.js';
 
 const names: EmulatorCacheNames = {

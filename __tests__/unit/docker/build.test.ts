@@ -23,9 +23,30 @@ const spec: ImageBuildSpec = {
 describe('build command lines', () => {
   it('buildx', () => {
     expect(buildxArgv(spec, 'default')).toEqual([
-      'buildx', 'build', '--builder', 'default', '--platform', 'linux/arm64', '--file', '/tmp/x/Dockerfile', '--iidfile', '/tmp/x/iid',
-      '--tag', 'a:1', '--tag', 'b:2', '--build-arg', 'V=x=y,z', '--label', 'org.example=v', '--target', 'final',
-      '--metadata-file', '/tmp/x/meta.json', '--push', '/ws',
+      'buildx',
+      'build',
+      '--builder',
+      'default',
+      '--platform',
+      'linux/arm64',
+      '--file',
+      '/tmp/x/Dockerfile',
+      '--iidfile',
+      '/tmp/x/iid',
+      '--tag',
+      'a:1',
+      '--tag',
+      'b:2',
+      '--build-arg',
+      'V=x=y,z',
+      '--label',
+      'org.example=v',
+      '--target',
+      'final',
+      '--metadata-file',
+      '/tmp/x/meta.json',
+      '--push',
+      '/ws',
     ]);
   });
   it('classic builder has no metadata file nor push flag', () => {
@@ -36,7 +57,9 @@ describe('build command lines', () => {
     expect(a[a.length - 1]).toBe('/ws');
   });
   it('reads buildx metadata', () => {
-    const m = parseMetadata('{"containerimage.digest":"sha256:aa","containerimage.config.digest":"sha256:bb"}');
+    const m = parseMetadata(
+      '{"containerimage.digest":"sha256:aa","containerimage.config.digest":"sha256:bb"}',
+    );
     expect(m).toEqual({ digest: 'sha256:aa', configDigest: 'sha256:bb' });
     expect(parseMetadata('')).toEqual({ digest: '', configDigest: '' });
   });
@@ -51,7 +74,10 @@ describe('emulator image', () => {
 
 describe('keep-emulator Dockerfile', () => {
   it('wraps the entrypoint and declares CMD again', () => {
-    const text = keepEmulatorDockerfile('stage:1', 'emu:1', 'aarch64', { entrypoint: ['/bin/sh', '-c'], cmd: ['echo <x>'] });
+    const text = keepEmulatorDockerfile('stage:1', 'emu:1', 'aarch64', {
+      entrypoint: ['/bin/sh', '-c'],
+      cmd: ['echo <x>'],
+    });
     expect(text).toBe(
       'FROM stage:1\n' +
         'COPY --from=emu:1 /qemu-aarch64 /.anyarch/qemu-aarch64\n' +

@@ -28,7 +28,10 @@ Status:    inactive
 describe('docker buildx inspect', () => {
   it('reads the builder name and driver, not the node lines', () => {
     expect(parseBuilderInspect(DOCKER_DRIVER)).toEqual({ name: 'default', driver: 'docker' });
-    expect(parseBuilderInspect(CONTAINER_DRIVER)).toEqual({ name: 'builder-1a2b', driver: 'docker-container' });
+    expect(parseBuilderInspect(CONTAINER_DRIVER)).toEqual({
+      name: 'builder-1a2b',
+      driver: 'docker-container',
+    });
     expect(parseBuilderInspect('ERROR: no builder "x" found')).toBeUndefined();
   });
 });
@@ -37,16 +40,24 @@ describe('choosing the builder', () => {
   const docker = { name: 'default', driver: 'docker' };
   const container = { name: 'builder-1a2b', driver: 'docker-container' };
   it("takes the context's docker-driver builder quietly when it is current", () => {
-    expect(chooseBuilder(undefined, docker, docker, 'default')).toEqual({ name: 'default', notice: undefined });
+    expect(chooseBuilder(undefined, docker, docker, 'default')).toEqual({
+      name: 'default',
+      notice: undefined,
+    });
   });
   it('takes it over a current docker-container builder, says so, and why', () => {
     const c = chooseBuilder(undefined, docker, container, 'default');
     expect(c.name).toBe('default');
-    expect(c.notice).toMatch(/current buildx builder is "builder-1a2b" \(docker-container driver\).*building with "default".*left as it was/);
+    expect(c.notice).toMatch(
+      /current buildx builder is "builder-1a2b" \(docker-container driver\).*building with "default".*left as it was/,
+    );
     expect(c.notice).toMatch(/cannot see the local emulator image/);
   });
   it('uses a builder named in the input when it has the docker driver', () => {
-    expect(chooseBuilder('default', docker, container, 'default')).toEqual({ name: 'default', notice: undefined });
+    expect(chooseBuilder('default', docker, container, 'default')).toEqual({
+      name: 'default',
+      notice: undefined,
+    });
   });
   it('refuses a named builder of another driver, saying what would go wrong', () => {
     expect(() => chooseBuilder('builder-1a2b', container, container, 'default')).toThrow(
@@ -54,10 +65,14 @@ describe('choosing the builder', () => {
     );
   });
   it('refuses a builder that does not exist', () => {
-    expect(() => chooseBuilder('nope', undefined, docker, 'default')).toThrow(/Input "builder": there is no buildx builder named "nope"/);
+    expect(() => chooseBuilder('nope', undefined, docker, 'default')).toThrow(
+      /Input "builder": there is no buildx builder named "nope"/,
+    );
   });
   it('fails clearly when the context has no docker-driver builder', () => {
-    expect(() => chooseBuilder(undefined, undefined, container, 'remote')).toThrow(/Docker context "remote" has no buildx builder with the docker driver/);
+    expect(() => chooseBuilder(undefined, undefined, container, 'remote')).toThrow(
+      /Docker context "remote" has no buildx builder with the docker driver/,
+    );
   });
 });
 

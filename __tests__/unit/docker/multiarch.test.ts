@@ -30,6 +30,9 @@ describe('per-arch tags', () => {
   });
 
   it('names manifest list sources by digest in the tag repository', () => {
-    expect(manifestSources('r:5/app:1', ['sha256:aa', 'sha256:bb'])).toEqual(['r:5/app@sha256:aa', 'r:5/app@sha256:bb']);
+    expect(manifestSources('r:5/app:1', ['sha256:aa', 'sha256:bb'])).toEqual([
+      'r:5/app@sha256:aa',
+      'r:5/app@sha256:bb',
+    ]);
   });
 });

@@ -125,7 +125,10 @@ const CASES: Case[] = [
     ),
     output: lines(
       'FROM debian',
-      run(`${SH},"apt-get update"`, '--mount=type=cache,target=/var/cache/apt,sharing=locked --network=none '),
+      run(
+        `${SH},"apt-get update"`,
+        '--mount=type=cache,target=/var/cache/apt,sharing=locked --network=none ',
+      ),
       run('"cat","/run/secrets/tok"', '--mount=type=secret,id=tok --security=insecure '),
       run(`${SH},"make -C /src"`, '--mount=type=bind,source="a b",target=/src '),
     ),
@@ -155,8 +158,20 @@ const CASES: Case[] = [
   },
   {
     name: '# escape=` directive: backtick continues lines, backslashes are literal',
-    input: lines('# escape=`', 'FROM alpine', 'RUN echo C:\\path\\ `', '  # note', '  && echo "done" \\', 'COPY a b'),
-    output: lines('# escape=`', 'FROM alpine', run(`${SH},"echo C:\\\\path\\\\   && echo \\"done\\" \\\\"`), 'COPY a b'),
+    input: lines(
+      '# escape=`',
+      'FROM alpine',
+      'RUN echo C:\\path\\ `',
+      '  # note',
+      '  && echo "done" \\',
+      'COPY a b',
+    ),
+    output: lines(
+      '# escape=`',
+      'FROM alpine',
+      run(`${SH},"echo C:\\\\path\\\\   && echo \\"done\\" \\\\"`),
+      'COPY a b',
+    ),
   },
   {
     name: 'heredoc that is the script, with <<- tab stripping and a quoted name',
@@ -246,7 +261,11 @@ const CASES: Case[] = [
   },
   {
     name: 'FROM scratch is a guest stage',
-    input: lines('FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'),
+    input: lines(
+      'FROM scratch',
+      'COPY busybox /bin/busybox',
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+    ),
     output: lines('FROM scratch', 'COPY busybox /bin/busybox', run('"/bin/busybox","--install","-s","/bin"')),
   },
   {
@@ -312,7 +331,10 @@ describe('rewriteDockerfile', () => {
 
   it.each(CASES.map((c) => [c.name, c] as const))('output parses again: %s', (_name, c) => {
     const out = rewriteDockerfile(c.input, opts(c)).dockerfile;
-    const keywords = (t: string): string[] => DockerfileParser.parse(t).getInstructions().map((i) => i.getKeyword());
+    const keywords = (t: string): string[] =>
+      DockerfileParser.parse(t)
+        .getInstructions()
+        .map((i) => i.getKeyword());
     expect(keywords(out)).toEqual(keywords(c.input));
     // Every rewritten RUN reads back as exec form starting with the emulator.
     const analysis = analyzeStages(out, opts(c));
@@ -346,14 +368,34 @@ describe('rewriteDockerfile', () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ['another foreign platform', lines('FROM alpine', 'FROM --platform=linux/s390x alpine'), /line 2: stage 1 runs on linux\/s390x, but this build emulates only linux\/arm64/],
-    ['an unsupported platform', lines('FROM --platform=linux/arm/v6 alpine AS x'), /stage x runs on linux\/arm\/v6/],
+    [
+      'another foreign platform',
+      lines('FROM alpine', 'FROM --platform=linux/s390x alpine'),
+      /line 2: stage 1 runs on linux\/s390x, but this build emulates only linux\/arm64/,
+    ],
+    [
+      'an unsupported platform',
+      lines('FROM --platform=linux/arm/v6 alpine AS x'),
+      /stage x runs on linux\/arm\/v6/,
+    ],
     ['an empty platform', lines('FROM --platform=$NOPE alpine'), /line 1: --platform=\$NOPE is empty/],
     ['an unknown instruction', lines('FROM alpine', 'RUNN echo'), /line 2: unknown instruction "RUNN"/],
-    ['an unterminated heredoc', lines('FROM alpine', 'RUN <<EOF', 'echo'), /line 2: unterminated heredoc <<EOF/],
-    ['a non-string exec form', lines('FROM alpine', 'RUN ["echo", 1]'), /line 2: RUN exec form must be a JSON array of strings/],
+    [
+      'an unterminated heredoc',
+      lines('FROM alpine', 'RUN <<EOF', 'echo'),
+      /line 2: unterminated heredoc <<EOF/,
+    ],
+    [
+      'a non-string exec form',
+      lines('FROM alpine', 'RUN ["echo", 1]'),
+      /line 2: RUN exec form must be a JSON array of strings/,
+    ],
     ['a RUN with only flags', lines('FROM alpine', 'RUN --network=none'), /line 2: RUN has no command/],
-    ['a SHELL not in JSON', lines('FROM alpine', 'SHELL /bin/bash -c'), /line 2: SHELL requires a JSON array/],
+    [
+      'a SHELL not in JSON',
+      lines('FROM alpine', 'SHELL /bin/bash -c'),
+      /line 2: SHELL requires a JSON array/,
+    ],
     ['no FROM', lines('ARG A=1'), /no FROM instruction/],
     ['an instruction before FROM', lines('RUN echo', 'FROM alpine'), /line 1: RUN before the first FROM/],
   ])('rejects %s', (_what, input, msg) => {
@@ -386,14 +428,52 @@ describe('analyzeStages', () => {
     );
     expect(a.escape).toBe('\\');
     expect(a.stages).toEqual([
-      { index: 0, name: 'build', base: 'golang', baseStage: undefined, platform: 'linux/amd64', guest: false, shell: ['/bin/sh', '-c'], line: 1 },
-      { index: 1, name: 'base', base: 'debian', baseStage: undefined, platform: 'linux/arm64', guest: true, shell: ['/bin/bash', '-c'], line: 2 },
-      { index: 2, name: undefined, base: 'base', baseStage: 1, platform: 'linux/arm64', guest: true, shell: ['/bin/bash', '-c'], line: 4 },
-      { index: 3, name: 'out', base: 'scratch', baseStage: undefined, platform: 'linux/arm64', guest: true, shell: ['/bin/sh', '-c'], line: 5 },
+      {
+        index: 0,
+        name: 'build',
+        base: 'golang',
+        baseStage: undefined,
+        platform: 'linux/amd64',
+        guest: false,
+        shell: ['/bin/sh', '-c'],
+        line: 1,
+      },
+      {
+        index: 1,
+        name: 'base',
+        base: 'debian',
+        baseStage: undefined,
+        platform: 'linux/arm64',
+        guest: true,
+        shell: ['/bin/bash', '-c'],
+        line: 2,
+      },
+      {
+        index: 2,
+        name: undefined,
+        base: 'base',
+        baseStage: 1,
+        platform: 'linux/arm64',
+        guest: true,
+        shell: ['/bin/bash', '-c'],
+        line: 4,
+      },
+      {
+        index: 3,
+        name: 'out',
+        base: 'scratch',
+        baseStage: undefined,
+        platform: 'linux/arm64',
+        guest: true,
+        shell: ['/bin/sh', '-c'],
+        line: 5,
+      },
     ]);
   });
 
   it('rejects a guest platform it cannot emulate', () => {
-    expect(() => analyzeStages('FROM alpine\n', { guestPlatform: 'linux/sparc64' })).toThrow(/guest platform: unsupported platform "linux\/sparc64"/);
+    expect(() => analyzeStages('FROM alpine\n', { guestPlatform: 'linux/sparc64' })).toThrow(
+      /guest platform: unsupported platform "linux\/sparc64"/,
+    );
   });
 });

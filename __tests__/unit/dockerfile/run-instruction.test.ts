@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { joinContinuations, parseRun, parseShebang, splitFlags } from '../../../src/dockerfile/run-instruction.js';
+import {
+  joinContinuations,
+  parseRun,
+  parseShebang,
+  splitFlags,
+} from '../../../src/dockerfile/run-instruction.js';
 import { expandWord } from '../../../src/dockerfile/expand.js';
 
 describe('joinContinuations', () => {
@@ -20,7 +25,11 @@ describe('splitFlags', () => {
   it.each<[string, string[], string]>([
     ['echo hi', [], 'echo hi'],
     ['--network=none echo hi', ['--network=none'], 'echo hi'],
-    ['--mount=type=bind,source="a b" --mount=type=tmpfs,target=/t  ls', ['--mount=type=bind,source="a b"', '--mount=type=tmpfs,target=/t'], 'ls'],
+    [
+      '--mount=type=bind,source="a b" --mount=type=tmpfs,target=/t  ls',
+      ['--mount=type=bind,source="a b"', '--mount=type=tmpfs,target=/t'],
+      'ls',
+    ],
     ['--network=none -- --weird', ['--network=none'], '--weird'],
     ['--network=none', ['--network=none'], ''],
     ['-x', [], '-x'],
@@ -56,7 +65,9 @@ describe('parseRun', () => {
     });
   });
   it('reads a #! heredoc', () => {
-    expect(parseRun(['RUN <<EOF', '#!/bin/bash', 'echo', 'EOF'], '\\', [{ name: 'EOF', chomp: false }]).command).toEqual({
+    expect(
+      parseRun(['RUN <<EOF', '#!/bin/bash', 'echo', 'EOF'], '\\', [{ name: 'EOF', chomp: false }]).command,
+    ).toEqual({
       kind: 'shebang',
       flags: [],
       interpreter: ['/bin/bash'],
@@ -64,7 +75,11 @@ describe('parseRun', () => {
     });
   });
   it('treats invalid JSON as shell form', () => {
-    expect(parseRun(['RUN ["a", b]'], '\\', []).command).toEqual({ kind: 'shell', flags: [], script: '["a", b]' });
+    expect(parseRun(['RUN ["a", b]'], '\\', []).command).toEqual({
+      kind: 'shell',
+      flags: [],
+      script: '["a", b]',
+    });
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { configureFlags, minimumMeson, ninjaTargets, parseNinjaProgress, progressToReport } from '../../../src/qemu/configure.js';
+import {
+  configureFlags,
+  minimumMeson,
+  ninjaTargets,
+  parseNinjaProgress,
+  progressToReport,
+} from '../../../src/qemu/configure.js';
 
 describe('configureFlags', () => {
   it('builds every target in one configure, sorted, with --python from 8.0 on', () => {

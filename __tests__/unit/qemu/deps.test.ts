@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { aptAccess, bundlesMeson, findMissingForSource, isDebianLike, missingDeviceTreeBlobs, missingMessage, parseMesonVersion } from '../../../src/qemu/deps.js';
+import {
+  aptAccess,
+  bundlesMeson,
+  findMissingForSource,
+  isDebianLike,
+  missingDeviceTreeBlobs,
+  missingMessage,
+  parseMesonVersion,
+} from '../../../src/qemu/deps.js';
 
 describe('build dependencies', () => {
   it('parses meson --version', () => {
@@ -30,11 +38,15 @@ describe('who may run apt-get', () => {
     expect(aptAccess({ debianLike: true, root: true, passwordlessSudo: false })).toEqual({ prefix: [] });
   });
   it('a user with passwordless sudo (a GitHub-hosted runner) runs it through sudo -n', () => {
-    expect(aptAccess({ debianLike: true, root: false, passwordlessSudo: true })).toEqual({ prefix: ['sudo', '-n'] });
+    expect(aptAccess({ debianLike: true, root: false, passwordlessSudo: true })).toEqual({
+      prefix: ['sudo', '-n'],
+    });
   });
   it('a user without it gets the reason and what to do', () => {
     const a = aptAccess({ debianLike: true, root: false, passwordlessSudo: false });
-    expect('why' in a && a.why).toMatch(/not root, and sudo is missing or asks for a password.*install them first as root/);
+    expect('why' in a && a.why).toMatch(
+      /not root, and sudo is missing or asks for a password.*install them first as root/,
+    );
   });
   it('nothing is installed off Debian and Ubuntu, even as root', () => {
     const a = aptAccess({ debianLike: false, root: true, passwordlessSudo: true });
@@ -55,7 +67,9 @@ describe('a source that bundles meson', () => {
     return dir;
   };
   it('is one whose python/wheels holds a meson wheel', () => {
-    expect(bundlesMeson(tree('upstream', ['meson-1.9.0-py3-none-any.whl', 'pycotap-1.3.1-py3-none-any.whl']))).toBe(true);
+    expect(
+      bundlesMeson(tree('upstream', ['meson-1.9.0-py3-none-any.whl', 'pycotap-1.3.1-py3-none-any.whl'])),
+    ).toBe(true);
     expect(bundlesMeson(tree('debian', []))).toBe(false);
     expect(bundlesMeson(tree('no-python', undefined))).toBe(false);
     expect(bundlesMeson(tree('other-wheel', ['mesonpy-0.1-py3-none-any.whl']))).toBe(false);
@@ -76,7 +90,9 @@ describe('a source that bundles meson', () => {
     try {
       const missing = await findMissingForSource('10.2.2', tree('debian-10', []));
       expect(missing.map((m) => m.pkg)).toContain('meson');
-      expect(missing.find((m) => m.pkg === 'meson')?.what).toBe('meson >= 1.5.0 for QEMU 10.2.2 (found none)');
+      expect(missing.find((m) => m.pkg === 'meson')?.what).toBe(
+        'meson >= 1.5.0 for QEMU 10.2.2 (found none)',
+      );
     } finally {
       process.env['PATH'] = saved;
     }
@@ -96,7 +112,10 @@ describe('device-tree blobs', () => {
     expect(missingDeviceTreeBlobs(tree('release', ['meson.build', 'bamboo.dts', 'bamboo.dtb']))).toEqual([]);
   });
   it("Debian's source has the .dts only: dtc must build them", () => {
-    expect(missingDeviceTreeBlobs(tree('debian', ['meson.build', 'bamboo.dts', 'pegasos2.dts']))).toEqual(['bamboo.dts', 'pegasos2.dts']);
+    expect(missingDeviceTreeBlobs(tree('debian', ['meson.build', 'bamboo.dts', 'pegasos2.dts']))).toEqual([
+      'bamboo.dts',
+      'pegasos2.dts',
+    ]);
   });
   it('a source whose build has no dtb directory needs none', () => {
     expect(missingDeviceTreeBlobs(base)).toEqual([]);

@@ -19,7 +19,10 @@ const entry = resolveQemuVersion('latest', loadSeries(root));
 function writeEmulator(dir: string, target: string, version = entry.version): void {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `qemu-${target}`);
-  writeFileSync(file, `#!/bin/sh\ncase "$1" in\n-version) echo "qemu-${target} version ${version}";;\n-h) echo "  -execve path  emulate execve";;\nesac\n`);
+  writeFileSync(
+    file,
+    `#!/bin/sh\ncase "$1" in\n-version) echo "qemu-${target} version ${version}";;\n-h) echo "  -execve path  emulate execve";;\nesac\n`,
+  );
   chmodSync(file, 0o755);
 }
 

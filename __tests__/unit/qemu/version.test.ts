@@ -12,22 +12,38 @@ function entry(version: string, upstreamSha: string | null = null): unknown {
     version,
     patch: `qemu-${version.split('.').slice(0, 2).join('.')}.patch`,
     upstream: { url: `https://download.qemu.org/qemu-${version}.tar.xz`, sha256: upstreamSha },
-    debian: { package: 'qemu', version: `1:${version}+ds-1`, orig: `qemu_${version}+ds.orig.tar.xz`, sha256: sha('a') },
+    debian: {
+      package: 'qemu',
+      version: `1:${version}+ds-1`,
+      orig: `qemu_${version}+ds.orig.tar.xz`,
+      sha256: sha('a'),
+    },
   };
 }
 
-const json = { series: { '7.2': entry('7.2.0'), '10.2': entry('10.2.2', sha('b')), '10.0': entry('10.0.13') } };
+const json = {
+  series: { '7.2': entry('7.2.0'), '10.2': entry('10.2.2', sha('b')), '10.0': entry('10.0.13') },
+};
 const series: Series = parseSeries(json);
 
 describe('parseSeries', () => {
   it('validates and orders entries newest first', () => {
-    expect(series.map((e) => [e.series, e.version])).toEqual([['10.2', '10.2.2'], ['10.0', '10.0.13'], ['7.2', '7.2.0']]);
+    expect(series.map((e) => [e.series, e.version])).toEqual([
+      ['10.2', '10.2.2'],
+      ['10.0', '10.0.13'],
+      ['7.2', '7.2.0'],
+    ]);
     expect(series[0]).toEqual({
       series: '10.2',
       version: '10.2.2',
       patch: 'qemu-10.2.patch',
       upstream: { url: 'https://download.qemu.org/qemu-10.2.2.tar.xz', sha256: sha('b') },
-      debian: { package: 'qemu', version: '1:10.2.2+ds-1', orig: 'qemu_10.2.2+ds.orig.tar.xz', sha256: sha('a') },
+      debian: {
+        package: 'qemu',
+        version: '1:10.2.2+ds-1',
+        orig: 'qemu_10.2.2+ds.orig.tar.xz',
+        sha256: sha('a'),
+      },
     });
   });
 
@@ -39,7 +55,10 @@ describe('parseSeries', () => {
     [{}, /"series": must be an object/],
     [{ series: { '10': entry('10.2.2') } }, /key must look like MAJOR.MINOR/],
     [{ series: { '10.2': entry('10.3.0') } }, /"version" must be 10.2.PATCH/],
-    [{ series: { '10.2': { ...(entry('10.2.2') as object), patch: '../x.patch' } } }, /"patch" must be a file name/],
+    [
+      { series: { '10.2': { ...(entry('10.2.2') as object), patch: '../x.patch' } } },
+      /"patch" must be a file name/,
+    ],
     [{ series: { '10.2': entry('10.2.2', 'XYZ') } }, /upstream "sha256"/],
   ])('rejects bad input %#', (bad, msg) => {
     expect(() => parseSeries(bad)).toThrow(msg);
@@ -66,8 +85,16 @@ describe('loadSeries / findActionRoot', () => {
 
 describe('resolveQemuVersion', () => {
   it.each([
-    ['latest', '10.2.2'], ['', '10.2.2'], ['LATEST', '10.2.2'], ['10', '10.2.2'], ['10.0', '10.0.13'],
-    ['10.2', '10.2.2'], ['10.2.2', '10.2.2'], ['v10.0.13', '10.0.13'], ['7', '7.2.0'], ['7.2', '7.2.0'],
+    ['latest', '10.2.2'],
+    ['', '10.2.2'],
+    ['LATEST', '10.2.2'],
+    ['10', '10.2.2'],
+    ['10.0', '10.0.13'],
+    ['10.2', '10.2.2'],
+    ['10.2.2', '10.2.2'],
+    ['v10.0.13', '10.0.13'],
+    ['7', '7.2.0'],
+    ['7.2', '7.2.0'],
     ['>=10.0 <10.2', '10.0.13'],
   ])('%s -> %s', (spec, version) => {
     expect(resolveQemuVersion(spec, series).version).toBe(version);

@@ -6,7 +6,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { download, DownloadError, errorText, isRetryableStatus, retryDelaySeconds, withRetries } from '../../../src/util/download.js';
+import {
+  download,
+  DownloadError,
+  errorText,
+  isRetryableStatus,
+  retryDelaySeconds,
+  withRetries,
+} from '../../../src/util/download.js';
 
 const BODY = Buffer.alloc(256 * 1024, 'q');
 
@@ -23,8 +30,12 @@ describe('retry policy', () => {
     expect(retryDelaySeconds(1, 'Wed, 21 Oct 2015 07:28:00 GMT')).toBe(2);
   });
   it('names a dropped connection', () => {
-    expect(errorText(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))).toMatch(/closed mid-transfer/);
-    expect(errorText(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe('connect failed (ECONNREFUSED)');
+    expect(errorText(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))).toMatch(
+      /closed mid-transfer/,
+    );
+    expect(errorText(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe(
+      'connect failed (ECONNREFUSED)',
+    );
   });
   it('says how many attempts were made', async () => {
     const slept: number[] = [];
@@ -35,7 +46,12 @@ describe('retry policy', () => {
         n++;
         throw new DownloadError('HTTP 503 Service Unavailable', true, 503);
       },
-      { attempts: 3, what: 'download of X', sleep: async (s) => void slept.push(s), log: (m) => void log.push(m) },
+      {
+        attempts: 3,
+        what: 'download of X',
+        sleep: async (s) => void slept.push(s),
+        log: (m) => void log.push(m),
+      },
     );
     await expect(failing).rejects.toThrow('HTTP 503 Service Unavailable (gave up after 3 attempts)');
     expect(n).toBe(3);
@@ -89,7 +105,10 @@ describe('download', () => {
     const slept: number[] = [];
     const log: string[] = [];
     const dest = path.join(dir, 'file.tar.xz');
-    const result = download(`${base}${p}`, dest, { sleep: async (s) => void slept.push(s), log: (m) => void log.push(m) });
+    const result = download(`${base}${p}`, dest, {
+      sleep: async (s) => void slept.push(s),
+      log: (m) => void log.push(m),
+    });
     return { result, dest, slept, log };
   };
 
@@ -113,13 +132,17 @@ describe('download', () => {
     const { result, dest, log } = await get('/drop-once');
     await expect(result).resolves.toBe(dest);
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatch(/attempt 1 of 4\): the connection was closed mid-transfer .* after \d+ of 262144 bytes; retrying in 2 s$/);
+    expect(log[0]).toMatch(
+      /attempt 1 of 4\): the connection was closed mid-transfer .* after \d+ of 262144 bytes; retrying in 2 s$/,
+    );
     expect(readFileSync(dest).equals(BODY)).toBe(true);
   });
 
   it('gives up on a 500 after 4 attempts, naming the URL, and leaves no file', async () => {
     const { result, dest, slept } = await get('/500');
-    await expect(result).rejects.toThrow(`cannot download ${base}/500: HTTP 500 Internal Server Error (gave up after 4 attempts)`);
+    await expect(result).rejects.toThrow(
+      `cannot download ${base}/500: HTTP 500 Internal Server Error (gave up after 4 attempts)`,
+    );
     expect(hits.get('/500')).toBe(4);
     expect(slept).toEqual([2, 4, 8]);
     expect(existsSync(dest)).toBe(false);
@@ -128,7 +151,9 @@ describe('download', () => {
 
   it('gives up on a connection that always drops, leaving no partial file', async () => {
     const { result } = await get('/drop');
-    await expect(result).rejects.toThrow(/cannot download .*\/drop: .* after \d+ of 262144 bytes \(gave up after 4 attempts\)/);
+    await expect(result).rejects.toThrow(
+      /cannot download .*\/drop: .* after \d+ of 262144 bytes \(gave up after 4 attempts\)/,
+    );
     expect(hits.get('/drop')).toBe(4);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -146,7 +171,10 @@ describe('download', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const slept: number[] = [];
-    const result = download(`http://127.0.0.1:${port}/x.tar.xz`, path.join(dir, 'x'), { sleep: async (s) => void slept.push(s), log: () => {} });
+    const result = download(`http://127.0.0.1:${port}/x.tar.xz`, path.join(dir, 'x'), {
+      sleep: async (s) => void slept.push(s),
+      log: () => {},
+    });
     await expect(result).rejects.toThrow(/ECONNREFUSED.*gave up after 4 attempts/);
     expect(slept).toHaveLength(3);
   });
