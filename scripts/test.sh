@@ -37,9 +37,12 @@ files_in() { find "$1" -name "$2" | wc -l; }
 
 stage "test runner self-test" "$(tests/runner/self-test.sh --list | wc -l)" tests/runner/self-test.sh
 stage "unit tests" "$(files_in __tests__/unit '*.test.ts')+" node scripts/jest-stage.mjs test:unit
+stage "TypeScript types (tsc --noEmit)" 1 one types npx tsc --noEmit
+stage "lint: ESLint and Prettier, per file" "$(node scripts/lint.mjs --list | wc -l)" node scripts/lint.mjs
 stage "dist/ matches src/" 1 one dist npm run --silent check-dist
 stage "workflows and action.yml lint" "$(node scripts/lint-workflows.mjs --list | wc -l)" npm run --silent lint:workflows
 stage "patches match patches/src + patches/hooks" "$n_series" scripts/make-patches.sh --check
+stage "patches/src passes QEMU's checkpatch.pl" "$(tests/patch/checkpatch.sh --list | wc -l)" tests/patch/checkpatch.sh
 for s in $series; do
   # The newest series builds all seven emulators in one QEMU build and runs the guest suite for
   # each; the older ones only aarch64 and arm, to bound the run on a 2-core machine (the patch

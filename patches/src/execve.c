@@ -17,12 +17,13 @@
 #include "qemu/osdep.h"
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include "qemu/cutils.h"
 #include "qemu.h"
 #include "user-internals.h"
 #include "user/safe-syscall.h"
 #include "execve.h"
 
-/* How much of a file the kernel reads to choose a handler (BINPRM_BUF_SIZE). */
+/* What the kernel reads of a file to choose a handler (BINPRM_BUF_SIZE). */
 #define EXECVE_BUF_SIZE 256
 /* exec_binprm() gives up with ELOOP after handler calls at depths 0 to 5. */
 #define EXECVE_MAX_DEPTH 5
@@ -49,7 +50,7 @@ void qemu_execve_set_path(const char *arg)
     if (!arg[0]) {
         return;
     }
-    /* Like binfmt_misc's F flag, the emulator must not move when the guest chdir()s. */
+    /* Absolute, as binfmt_misc's F flag: a guest chdir() must not move it. */
     if (arg[0] == '/') {
         qemu_execve_path = g_strdup(arg);
     } else {
@@ -60,10 +61,10 @@ void qemu_execve_set_path(const char *arg)
 
 void qemu_execve_set_fd(const char *arg)
 {
-    char *end;
-    long fd = strtol(arg, &end, 10);
+    int fd;
 
-    if (!arg[0] || *end || fd < 0 || fd > INT_MAX) {
+    /* Trailing text or a value beyond int is an error, not truncated. */
+    if (qemu_strtoi(arg, NULL, 10, &fd) < 0 || fd < 0) {
         fprintf(stderr, "qemu: invalid -execve-fd '%s'\n", arg);
         exit(EXIT_FAILURE);
     }
@@ -150,7 +151,10 @@ static bool mode_allows_exec(const struct stat *st)
     return st->st_mode & S_IXOTH;
 }
 
-/* A new open file description for an fd, so that reading it moves no offset the guest sees. */
+/*
+ * A new open file description for an fd, so that reading it moves no
+ * offset the guest sees.
+ */
 static int reopen_fd(int fd)
 {
     g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", fd);
@@ -191,7 +195,10 @@ static int open_exec(int dirfd, const char *path, int flags)
     }
     r = faccessat(dirfd, path, X_OK, AT_EACCESS | stat_flags);
     if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
-        r = mode_allows_exec(&st) ? 0 : (errno = EACCES, -1);
+        if (!mode_allows_exec(&st)) {
+            return -EACCES;
+        }
+        r = 0;
     }
     if (r < 0) {
         return -errno;
@@ -307,9 +314,10 @@ static void push_emulator_args(GPtrArray *argv, int fd, const char *argv0,
 
     g_ptr_array_add(argv, g_strdup(qemu_execve_path));
     for (i = 0; inherited && i < inherited->len; i += 2) {
+        const char *name = g_ptr_array_index(inherited, i);
         const char *value = g_ptr_array_index(inherited, i + 1);
 
-        g_ptr_array_add(argv, g_strconcat("-", (char *)g_ptr_array_index(inherited, i), NULL));
+        g_ptr_array_add(argv, g_strconcat("-", name, NULL));
         if (value) {
             g_ptr_array_add(argv, g_strdup(value));
         }
@@ -322,6 +330,23 @@ static void push_emulator_args(GPtrArray *argv, int fd, const char *argv0,
     g_ptr_array_add(argv, g_strdup(argv0));
     g_ptr_array_add(argv, g_strdup("--"));
     g_ptr_array_add(argv, g_strdup(filename));
+}
+
+/* A guest ELF, opened as fd: run this emulator on it, args after argv[0]. */
+static void plan_emulator(ExecvePlan *plan, int fd, GPtrArray *args,
+                          const char *filename)
+{
+    guint i;
+
+    plan->argv = strv_new();
+    push_emulator_args(plan->argv, fd, g_ptr_array_index(args, 0), filename);
+    for (i = 1; i < args->len; i++) {
+        g_ptr_array_add(plan->argv, g_strdup(g_ptr_array_index(args, i)));
+    }
+    g_ptr_array_add(plan->argv, NULL);
+    plan->dirfd = AT_FDCWD;
+    plan->path = g_strdup(qemu_execve_path);
+    plan->fd = fd;
 }
 
 /*
@@ -378,22 +403,11 @@ static int plan_exec(int dirfd, const char *path, int flags, char **argv,
              * binfmt_misc wants a name that outlives the exec, even with its
              * O flag; then binfmt_elf loading the emulator is one more call.
              */
-            r = inaccessible ? -ENOENT
-                : depth + 1 > EXECVE_MAX_DEPTH ? -ELOOP : 0;
-            if (r) {
+            if (inaccessible || depth + 1 > EXECVE_MAX_DEPTH) {
                 close(fd);
-                return r;
+                return inaccessible ? -ENOENT : -ELOOP;
             }
-            plan->argv = strv_new();
-            push_emulator_args(plan->argv, fd, g_ptr_array_index(args, 0),
-                               filename);
-            for (i = 1; i < args->len; i++) {
-                g_ptr_array_add(plan->argv, g_strdup(g_ptr_array_index(args, i)));
-            }
-            g_ptr_array_add(plan->argv, NULL);
-            plan->dirfd = AT_FDCWD;
-            plan->path = g_strdup(qemu_execve_path);
-            plan->fd = fd;
+            plan_emulator(plan, fd, args, filename);
             return 0;
         }
         close(fd);
@@ -452,7 +466,7 @@ static bool is_proc_self_exe(const char *path)
     return !strcmp(path, "/proc/self/exe") || !strcmp(path, pid_exe);
 }
 
-/* Copy a NULL-terminated guest vector of strings; NULL vector gives an empty one. */
+/* Copy a NULL-terminated guest string vector; a NULL vector is empty. */
 static int copy_guest_strv(abi_ulong vec, GPtrArray *out)
 {
     abi_ulong gp, addr;
@@ -523,7 +537,7 @@ abi_long qemu_execve_syscall(const char *self_exe, int dirfd,
     return ret;
 }
 
-/* execvp()'s search: the first candidate that can be run, else the best error. */
+/* execvp()'s search: the first candidate that runs, else the best error. */
 static int search_path(const char *name, char **argv, char **envp,
                        ExecvePlan *plan, char **found)
 {
@@ -544,7 +558,8 @@ static int search_path(const char *name, char **argv, char **envp,
         const char *colon = strchr(path, ':');
         size_t len = colon ? colon - path : strlen(path);
         g_autofree char *dir = g_strndup(path, len);
-        g_autofree char *cand = g_build_filename(dir[0] ? dir : ".", name, NULL);
+        g_autofree char *cand =
+            g_build_filename(dir[0] ? dir : ".", name, NULL);
         int r = plan_exec(AT_FDCWD, cand, 0, argv, plan);
 
         if (!r) {

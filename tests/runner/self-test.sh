@@ -9,7 +9,8 @@
 #    (Linux 6.7 and later), so the host never sees them: a maskless one, one under another
 #    name, one this mount namespace cannot see at all; tests/lib/no-binfmt.sh and the guest
 #    suite must refuse to run;
-#  - the patch stage: a patch with a changed context line does not apply.
+#  - the patch stage: a patch with a changed context line does not apply;
+#  - checkpatch: a line over 80 columns in the patch's source (a warning only) fails.
 #   self-test.sh [--list] [PATTERN]
 # Ends with `N passed, N failed`.
 set -uo pipefail
@@ -179,6 +180,16 @@ patch_changed_context() {
   ! "$root/tests/patch/applies.sh" --series 10.2 --patch "$work/changed.patch"
 }
 
+# --- checkpatch ----------------------------------------------------------------------------
+checkpatch_ok() { shows '^[1-9][0-9]* passed, 0 failed$' "$root/tests/patch/checkpatch.sh"; }
+checkpatch_long_line() {
+  # 81 columns: QEMU's checkpatch.pl only warns (errors start past 90), and a warning fails.
+  cp "$root/patches/src/execve.h" "$work/execve.h"
+  printf '/* %s */\n' "$(printf '%75s' '' | tr ' ' x)" >>"$work/execve.h"
+  shows 'WARNING: line over 80 characters' "$root/tests/patch/checkpatch.sh" "$work/execve.h" &&
+    shows '^0 passed, 1 failed$' "$root/tests/patch/checkpatch.sh" "$work/execve.h"
+}
+
 check "stage: ran nothing (0 passed, 0 failed) fails" stage_zero
 check "stage: ran fewer than it lists fails" stage_fewer
 check "stage: ran more than it lists fails" stage_more
@@ -200,6 +211,8 @@ check "binfmt: a handler this namespace cannot see is found by exec" binfmt_hidd
 check "guest suite: refuses to run with a maskless handler" guest_suite_maskless
 check "patch: the shipped patch applies (control)" patch_ok
 check "patch: a changed context line does not apply" patch_changed_context
+check "checkpatch: the patch's sources pass (control)" checkpatch_ok
+check "checkpatch: a line over 80 columns fails" checkpatch_long_line
 
 [ "$list" = 1 ] && exit 0
 echo "$passed passed, $failed failed"
