@@ -6,21 +6,22 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  assertNoBinfmt, cleanupEnv, docker, ensureBase, expectNoEmulator, expectPostCleaned, gitStatus, imageExists,
-  imageFile, imageFiles, LOCAL_QEMU, makeWorkspace, runAction, type RunEnv,
-} from './harness.js';
+import { GUEST_ARCHES, unameOf } from '../support/arches.js';
+import { assertNoBinfmt } from '../support/binfmt.js';
+import { docker, ensureBase, imageExists, imageFile, imageFiles } from '../support/docker.js';
+import { expectNoEmulator, expectPostCleaned } from '../support/image-test.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, gitStatus, makeWorkspace, type RunEnv } from '../support/workspace.js';
 
-// arch input, Debian arch of the base, `uname -m` in the guest, Docker platform.
-const ARCHES: readonly (readonly [string, string, string, string])[] = [
-  ['aarch64', 'arm64', 'aarch64', 'linux/arm64'],
-  ['arm', 'armhf', 'armv7l', 'linux/arm/v7'],
-  ['i386', 'i386', 'i686', 'linux/386'],
-  ['ppc64le', 'ppc64el', 'ppc64le', 'linux/ppc64le'],
-  ['s390x', 's390x', 's390x', 'linux/s390x'],
-  ['riscv64', 'riscv64', 'riscv64', 'linux/riscv64'],
-  ['mips64el', 'mips64el', 'mips64', 'linux/mips64le'],
-];
+// arch input, Debian arch of the base, `uname -m` in the guest, Docker platform: every guest
+// arch of src/arch.ts.
+const ARCHES: readonly (readonly [string, string, string, string])[] = GUEST_ARCHES.map((a) => [
+  a.id,
+  a.debianArch,
+  unameOf(a.id),
+  a.platform,
+]);
 
 // $TARGETARCH is BuildKit's automatic arg; declaring it (ARG TARGETARCH) empties it on dockerd 20.10's frontend.
 const DOCKERFILE = `FROM anyarch-test/base:\${TARGETARCH}
@@ -31,15 +32,21 @@ const SCRIPT = 'sh -c "cat /grandchild" > "ran-$(uname -m).txt"\n';
 describe('all seven arches in one step', () => {
   let env: RunEnv;
   let before: string;
-  let result: ReturnType<typeof runAction>;
+  let result: ActionRun;
   const tag = 'anyarch-e2e/all:test';
 
   beforeAll(() => {
-    for (const [arch] of ARCHES) assertNoBinfmt(arch);
+    assertNoBinfmt(...ARCHES.map((a) => a[0]));
     for (const [, deb] of ARCHES) ensureBase(deb);
     env = makeWorkspace({ Dockerfile: DOCKERFILE });
     before = gitStatus(env.workspace);
-    result = runAction(env, { arch: ARCHES.map((a) => a[0]).join(','), ...LOCAL_QEMU, tags: tag, load: 'true', run: SCRIPT });
+    result = runAction(env, {
+      arch: ARCHES.map((a) => a[0]).join(','),
+      ...LOCAL_QEMU,
+      tags: tag,
+      load: 'true',
+      run: SCRIPT,
+    });
   });
   afterAll(() => {
     for (const i of JSON.parse(result?.main.outputs.get('images') ?? '[]') as { tags: string[] }[]) {
@@ -54,18 +61,27 @@ describe('all seven arches in one step', () => {
     expect(result.main.outputs.get('platform')).toBe(ARCHES.map((a) => a[3]).join(','));
   });
 
-  test.each(ARCHES.map((a) => [...a]))('%s: the image is %s-based, its RUN children ran as %s', (arch, _deb, uname, platform) => {
-    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; platform: string; tags: string[] }[];
-    const img = images.find((i) => i.arch === arch)!;
-    expect(img.platform).toBe(platform);
-    const ref = img.tags[0]!;
-    expect(ref).toBe(`${tag}-${platform.replace(/^linux\//, '').replace(/\//g, '-')}`);
-    const inspect = JSON.parse(docker('image', 'inspect', ref))[0] as { Architecture: string; Os: string };
-    expect(`${inspect.Os}/${inspect.Architecture}`).toBe(platform.replace(/\/v7$/, ''));
-    expect(imageFile(ref, '/grandchild')).toMatch(new RegExp(`^${uname} child of \\d+\\n$`));
-    // The run script ran in the same image, under the same emulator.
-    expect(readFileSync(path.join(env.workspace, `ran-${uname}.txt`), 'utf8')).toBe(imageFile(ref, '/grandchild'));
-  });
+  test.each(ARCHES.map((a) => [...a]))(
+    '%s: the image is %s-based, its RUN children ran as %s',
+    (arch, _deb, uname, platform) => {
+      const images = JSON.parse(result.main.outputs.get('images')!) as {
+        arch: string;
+        platform: string;
+        tags: string[];
+      }[];
+      const img = images.find((i) => i.arch === arch)!;
+      expect(img.platform).toBe(platform);
+      const ref = img.tags[0]!;
+      expect(ref).toBe(`${tag}-${platform.replace(/^linux\//, '').replace(/\//g, '-')}`);
+      const inspect = JSON.parse(docker('image', 'inspect', ref))[0] as { Architecture: string; Os: string };
+      expect(`${inspect.Os}/${inspect.Architecture}`).toBe(platform.replace(/\/v7$/, ''));
+      expect(imageFile(ref, '/grandchild')).toMatch(new RegExp(`^${uname} child of \\d+\\n$`));
+      // The run script ran in the same image, under the same emulator.
+      expect(readFileSync(path.join(env.workspace, `ran-${uname}.txt`), 'utf8')).toBe(
+        imageFile(ref, '/grandchild'),
+      );
+    },
+  );
 
   test('no layer of any of the seven images holds the emulator', () => {
     const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; tags: string[] }[];
@@ -79,7 +95,9 @@ describe('all seven arches in one step', () => {
   });
 
   test('post removed what the action made; the workspace holds only what the run script wrote', () => {
-    const added = gitStatus(env.workspace).split('\n').filter((l) => l && !before.includes(l));
+    const added = gitStatus(env.workspace)
+      .split('\n')
+      .filter((l) => l && !before.includes(l));
     expect(added.sort()).toEqual(ARCHES.map((a) => `?? ran-${a[2]}.txt`).sort());
     for (const a of ARCHES) rmSync(path.join(env.workspace, `ran-${a[2]}.txt`));
     expectPostCleaned(env, before, result.main);

@@ -5,9 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  BASE_ARM64, cleanupEnv, docker, expectNoEmulator, expectPostCleaned, imageFile, imageFiles, LOCAL_QEMU, prepareBuild, runAction, type RunEnv,
-} from './harness.js';
+import { BASE_ARM64, docker, imageFile, imageFiles } from '../support/docker.js';
+import { expectNoEmulator, expectPostCleaned, prepareBuild } from '../support/image-test.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, type RunEnv } from '../support/workspace.js';
 
 const BUILDER = `anyarch-e2e-${randomBytes(4).toString('hex')}`;
 const TAG = `anyarch-e2e/builder:${BUILDER}`;
@@ -25,8 +27,8 @@ describe('a docker-container builder is current (as after docker/setup-buildx-ac
   let env: RunEnv;
   let before: string;
   let previous: string;
-  let result: ReturnType<typeof runAction>;
-  let named: ReturnType<typeof runAction>;
+  let result: ActionRun;
+  let named: ActionRun;
   let currentAfter: { name: string; driver: string };
 
   beforeAll(() => {
@@ -50,7 +52,9 @@ describe('a docker-container builder is current (as after docker/setup-buildx-ac
     if (result.main.status !== 0) throw new Error(result.main.log.slice(-6000));
     expect(result.post.status).toBe(0);
     expect(result.main.log).toMatch(
-      new RegExp(`::notice::The current buildx builder is "${BUILDER}" \\(docker-container driver\\).*building with "default" \\(docker driver\\)`),
+      new RegExp(
+        `::notice::The current buildx builder is "${BUILDER}" \\(docker-container driver\\).*building with "default" \\(docker driver\\)`,
+      ),
     );
     expect(result.main.log).toContain('buildx builder "default"');
     expect(result.main.log).toContain('--builder default');
@@ -69,7 +73,9 @@ describe('a docker-container builder is current (as after docker/setup-buildx-ac
   test('"builder" naming the container builder fails with what would go wrong, before any build', () => {
     expect(named.main.status).not.toBe(0);
     expect(named.main.log).toMatch(
-      new RegExp(`::error::Input "builder" names "${BUILDER}", a buildx builder with the docker-container driver.*cannot see the local emulator image`),
+      new RegExp(
+        `::error::Input "builder" names "${BUILDER}", a buildx builder with the docker-container driver.*cannot see the local emulator image`,
+      ),
     );
     expect(named.main.log).not.toMatch(/Emulator cache key/);
     expect(named.post.status).toBe(0);

@@ -10,14 +10,29 @@
 // derives them from the QEMU version and targets), so a change to them is a change to the code:
 // it changes the shipped key too (see also __tests__/unit/cache-key.test.ts).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { emulatorCacheNames } from '../../src/cache/key.js';
-import { cleanupEnv, makeWorkspace, ROOT, runAction, TOOL_CACHE, type RunEnv, type StepResult } from './harness.js';
+import { PROJECT_ROOT, SHARED_TOOL_CACHE } from '../support/project.js';
+import { seriesEntry, TEST_SERIES } from '../support/qemu-sources.js';
+import { runAction, type ActionRun, type StepResult } from '../support/runner.js';
+import { cleanupEnv, makeWorkspace, type RunEnv } from '../support/workspace.js';
 
-const SERIES = '10.2';
+const SERIES = TEST_SERIES;
 const inputs = { arch: 'aarch64', 'qemu-source': 'debian', 'qemu-version': SERIES, build: 'false' };
+// The tool cache every run of this test uses: the shared one, so that the shipped patch's entry
+// is usually there already.
+const TOOL_CACHE = SHARED_TOOL_CACHE;
 const MARK = '/* anyarch e2e: a patch that differs from the shipped one by this comment */';
 
 // The QEMU release of series 10.2, and the configure flags of a qemu-aarch64 build of it.
@@ -39,7 +54,7 @@ const SHIPPED_FLAGS = [
 // update SHIPPED_FLAGS (the "Configuring: ../configure ..." line of a compile) and this key
 // (the "Emulator cache key ..." line of a run of the action: build: false, qemu-version: 10.2)
 // together; the key is also what keyOf() below gives for the shipped patch and SHIPPED_FLAGS.
-const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-26f8090eb0bb0f18';
+const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-92596de37dded07a';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -66,7 +81,12 @@ function keyOf(patchSha256: string, configureFlags: readonly string[]): string {
 }
 /** Its tool-cache entry: <tool cache>/anyarch-qemu-aarch64/<version>-h<16 hex digits>/x64. */
 function toolCacheEntry(patchSha256: string, configureFlags: readonly string[]): string {
-  return path.join(TOOL_CACHE, 'anyarch-qemu-aarch64', `${VERSION}-h${digest(patchSha256, configureFlags).slice(0, 16)}`, 'x64');
+  return path.join(
+    TOOL_CACHE,
+    'anyarch-qemu-aarch64',
+    `${VERSION}-h${digest(patchSha256, configureFlags).slice(0, 16)}`,
+    'x64',
+  );
 }
 
 /**
@@ -94,7 +114,10 @@ function removeChangedEntry(entry: string, shippedEntry: string): void {
 function withExtraLine(patch: string): string {
   const hunk = /(\+\+\+ b\/linux-user\/execve\.c\n@@ -0,0 \+1,)(\d+)( @@[^\n]*\n)/;
   if (!hunk.test(patch)) throw new Error('no new-file hunk for linux-user/execve.c in the patch');
-  return patch.replace(hunk, (_all, head: string, count: string, tail: string) => `${head}${Number(count) + 1}${tail}+${MARK}\n`);
+  return patch.replace(
+    hunk,
+    (_all, head: string, count: string, tail: string) => `${head}${Number(count) + 1}${tail}+${MARK}\n`,
+  );
 }
 
 /** Tool-cache entries (version directories) that are complete, e.g. "10.2.2-h0123456789abcdef". */
@@ -110,7 +133,7 @@ function cacheKey(step: StepResult): string {
   return m[1]!;
 }
 
-function ok(r: ReturnType<typeof runAction>): StepResult {
+function ok(r: ActionRun): StepResult {
   if (r.main.status !== 0) throw new Error(r.main.log.slice(-6000));
   expect(r.post.status).toBe(0);
   return r.main;
@@ -130,15 +153,13 @@ describe('cache invalidation', () => {
     // A checkout of the action with a different patch: what a user gets from a new release.
     changedRoot = path.join(path.dirname(env.workspace), 'action');
     mkdirSync(changedRoot);
-    cpSync(path.join(ROOT, 'action.yml'), path.join(changedRoot, 'action.yml'));
-    cpSync(path.join(ROOT, 'dist'), path.join(changedRoot, 'dist'), { recursive: true });
-    cpSync(path.join(ROOT, 'patches'), path.join(changedRoot, 'patches'), { recursive: true });
-    const series = JSON.parse(readFileSync(path.join(ROOT, 'patches', 'series.json'), 'utf8')) as {
-      series: Record<string, { version: string; patch: string }>;
-    };
-    expect(series.series[SERIES]!.version).toBe(VERSION);
-    const shippedPatch = path.join(ROOT, 'patches', series.series[SERIES]!.patch);
-    patchFile = path.join(changedRoot, 'patches', series.series[SERIES]!.patch);
+    cpSync(path.join(PROJECT_ROOT, 'action.yml'), path.join(changedRoot, 'action.yml'));
+    cpSync(path.join(PROJECT_ROOT, 'dist'), path.join(changedRoot, 'dist'), { recursive: true });
+    cpSync(path.join(PROJECT_ROOT, 'patches'), path.join(changedRoot, 'patches'), { recursive: true });
+    const series = seriesEntry(SERIES);
+    expect(series.version).toBe(VERSION);
+    const shippedPatch = path.join(PROJECT_ROOT, 'patches', series.patch);
+    patchFile = path.join(changedRoot, 'patches', series.patch);
     writeFileSync(patchFile, withExtraLine(readFileSync(patchFile, 'utf8')));
     shippedPatchSha = sha256(readFileSync(shippedPatch));
     changedPatchSha = sha256(readFileSync(patchFile));
@@ -151,7 +172,9 @@ describe('cache invalidation', () => {
 
   test('the changed patch still has a well-formed execve.c hunk', () => {
     const text = readFileSync(patchFile, 'utf8');
-    const m = /\+\+\+ b\/linux-user\/execve\.c\n@@ -0,0 \+1,(\d+) @@[^\n]*\n([\s\S]*?)\ndiff --git /.exec(text);
+    const m = /\+\+\+ b\/linux-user\/execve\.c\n@@ -0,0 \+1,(\d+) @@[^\n]*\n([\s\S]*?)\ndiff --git /.exec(
+      text,
+    );
     expect(m).not.toBeNull();
     const body = m![2]!.split('\n');
     expect(body).toHaveLength(Number(m![1]));
@@ -173,7 +196,7 @@ describe('cache invalidation', () => {
     expect(originalPath).toBe(shippedEntry);
     expect(toolCacheEntries().has(path.basename(path.dirname(shippedEntry)))).toBe(true);
 
-    const changed = ok(runAction(env, inputs, {}, changedRoot));
+    const changed = ok(runAction(env, inputs, { actionRoot: changedRoot }));
     const changedPath = changed.outputs.get('qemu-path')!;
     expect(cacheKey(changed)).not.toBe(cacheKey(original));
     expect(changedPath).not.toBe(originalPath);
@@ -196,7 +219,7 @@ describe('cache invalidation', () => {
     const again = ok(runAction(env, inputs));
     expect(again.outputs.get('cache-hit')).toBe('tool-cache');
     expect(again.outputs.get('qemu-path')).toBe(originalPath);
-    const changedAgain = ok(runAction(env, inputs, {}, changedRoot));
+    const changedAgain = ok(runAction(env, inputs, { actionRoot: changedRoot }));
     expect(changedAgain.outputs.get('cache-hit')).toBe('tool-cache');
     expect(changedAgain.outputs.get('qemu-path')).toBe(changedPath);
     for (const r of [again, changedAgain]) expect(r.log).not.toMatch(/Compiling QEMU|ninja/);
@@ -204,7 +227,7 @@ describe('cache invalidation', () => {
 
   test('the logged cache keys are the pinned key and the digest of the changed patch and the flags', () => {
     const shipped = ok(runAction(env, inputs));
-    const changed = ok(runAction(env, inputs, {}, changedRoot));
+    const changed = ok(runAction(env, inputs, { actionRoot: changedRoot }));
     expect(shipped.outputs.get('qemu-version')).toBe(VERSION);
     // The literal is what the definition gives for the shipped patch (else update it, see SHIPPED_KEY).
     expect(keyOf(shippedPatchSha, SHIPPED_FLAGS)).toBe(SHIPPED_KEY);

@@ -1,10 +1,12 @@
 // The second run of a step finds the emulator in the tool cache and compiles nothing.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { cleanupEnv, makeWorkspace, runAction, type RunEnv } from './harness.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { runAction } from '../support/runner.js';
+import { cleanupEnv, makeWorkspace, type RunEnv } from '../support/workspace.js';
 
 describe('tool cache', () => {
   let env: RunEnv;
-  const inputs = { arch: 'aarch64', 'qemu-source': 'debian', 'qemu-version': '10.2', build: 'false' };
+  const inputs = { arch: 'aarch64', ...LOCAL_QEMU, build: 'false' };
 
   beforeAll(() => {
     env = makeWorkspace({ 'README.md': 'fixture\n' });

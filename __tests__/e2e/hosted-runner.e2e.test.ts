@@ -11,33 +11,38 @@
 //     meson is ever installed in the root), builds an aarch64 image on the host's daemon.
 //  3. `runner` again, with Debian's source (no wheels) and Debian 12's meson 1.0: the error
 //     names both ways out.
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { assertNoBinfmt } from '../support/binfmt.js';
 import {
-  actionDefaults, assertNoBinfmt, BASE_ARM64, CACHE_BASE, docker, ensureBaseImages, expectNoEmulator, imageExists,
-  imageFile, imageFiles, parseCommandFile, ROOT, startChildServer,
-} from './harness.js';
+  BASE_ARM64,
+  docker,
+  ensureBaseImages,
+  imageExists,
+  imageFile,
+  imageFiles,
+} from '../support/docker.js';
+import { expectNoEmulator } from '../support/image-test.js';
+import { PROJECT_ROOT } from '../support/project.js';
+import { requireDebianTarball, TEST_SERIES, type DebianTarball } from '../support/qemu-sources.js';
+import { createdImages, parseCommandFile, stateVariables, stepVariables } from '../support/runner.js';
+import { servedDir, startSourceServer, type SourceServer } from '../support/source-server.js';
 
-const SCRIPTS = path.join(ROOT, 'tests', 'hosted-runner');
+const SCRIPTS = path.join(PROJECT_ROOT, 'tests', 'hosted-runner');
 const TAG = 'anyarch-e2e/hosted-runner:latest';
-const DEBIAN_ORIG = path.join(CACHE_BASE, 'sources', 'qemu_10.2.2+ds.orig.tar.xz');
-const DEBIAN_SHA = 'be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb';
 const DOCKERFILE = `FROM ${BASE_ARM64}
 RUN sh -c 'uname -m' > /ran-on
-`;
-// Serves the files given as NAME=PATH arguments at /NAME; prints its port once listening.
-const SERVER = `
-const http = require('node:http'), fs = require('node:fs');
-const files = new Map(process.argv.slice(1).map((a) => [ '/' + a.split('=')[0], a.slice(a.indexOf('=') + 1) ]));
-http.createServer((req, res) => {
-  const f = files.get(req.url);
-  if (!f) return res.writeHead(404).end('not here\\n');
-  res.writeHead(200, { 'Content-Length': fs.statSync(f).size });
-  fs.createReadStream(f).pipe(res);
-}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
 `;
 
 interface Step {
@@ -51,44 +56,61 @@ interface Step {
 describe('on a runner-like machine: user runner with passwordless sudo, no build packages', () => {
   let dir: string;
   let root: string;
-  let server: ChildProcess;
-  let base: string;
+  let server: SourceServer;
+  let debian: DebianTarball;
   let upstreamSha: string;
   let noSudo: { main: Step; post: Step };
   let runner: { main: Step; post: Step };
   let debianSource: { main: Step; post: Step };
 
   const hasPackage = (pkg: string) =>
-    spawnSync('chroot', [root, 'dpkg-query', '-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout.includes('ok installed');
+    spawnSync('chroot', [root, 'dpkg-query', '-W', '-f=${Status}', pkg], {
+      encoding: 'utf8',
+    }).stdout.includes('ok installed');
 
   /** Give `user` the root's path `inRoot` (by the root's own user names, which the host lacks). */
-  const chownInRoot = (user: string, inRoot: string) => execFileSync('chroot', [root, 'chown', '-R', `${user}:${user}`, inRoot]);
+  const chownInRoot = (user: string, inRoot: string) =>
+    execFileSync('chroot', [root, 'chown', '-R', `${user}:${user}`, inRoot]);
 
   /** Run `script` (main or post) of the action in the root as `user`, as a runner runs a step. */
-  function runScript(user: string, script: 'main' | 'post', inputs: Record<string, string>, files: string, state?: Map<string, string>): Step {
+  function runScript(
+    user: string,
+    script: 'main' | 'post',
+    inputs: Record<string, string>,
+    files: string,
+    state?: Map<string, string>,
+  ): Step {
     const home = `/home/${user}`;
-    const vars: Record<string, string> = {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: `${home}/work/ws`,
-      RUNNER_TEMP: `${home}/work/_temp`,
-      RUNNER_TOOL_CACHE: user === 'runner' ? '/opt/hostedtoolcache' : `${home}/work/_tool`,
-      RUNNER_OS: 'Linux',
-      RUNNER_ARCH: 'X64',
-      GITHUB_OUTPUT: `${files}/output`,
-      GITHUB_STATE: `${files}/state`,
-      GITHUB_STEP_SUMMARY: `${files}/summary`,
+    // The runner's variables, with the root's paths (the action runs in the root).
+    const vars = {
+      ...stepVariables(
+        {
+          workspace: `${home}/work/ws`,
+          temp: `${home}/work/_temp`,
+          toolCache: user === 'runner' ? '/opt/hostedtoolcache' : `${home}/work/_tool`,
+          output: `${files}/output`,
+          state: `${files}/state`,
+          summary: `${files}/summary`,
+        },
+        inputs,
+      ),
+      ...stateVariables(state ?? new Map()),
     };
-    const values = actionDefaults();
-    for (const [k, v] of Object.entries(inputs)) values.set(k, v);
-    for (const [k, v] of values) vars[`INPUT_${k.toUpperCase()}`] = v;
-    for (const [k, v] of state ?? []) vars[`STATE_${k}`] = v;
     const start = Date.now();
     const r = spawnSync(
       path.join(SCRIPTS, 'enter.sh'),
-      [root, user, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), '--', 'node', `/home/runner/action/dist/${script}/index.js`],
+      [
+        root,
+        user,
+        ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+        '--',
+        'node',
+        `/home/runner/action/dist/${script}/index.js`,
+      ],
       { encoding: 'utf8', maxBuffer: 256 << 20 },
     );
-    const read = (f: string) => (existsSync(path.join(root, files, f)) ? readFileSync(path.join(root, files, f), 'utf8') : '');
+    const read = (f: string) =>
+      existsSync(path.join(root, files, f)) ? readFileSync(path.join(root, files, f), 'utf8') : '';
     return {
       status: r.status ?? -1,
       log: `${r.stdout}${r.stderr}`,
@@ -120,34 +142,57 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
     assertNoBinfmt('aarch64');
     ensureBaseImages();
     const tarball = execFileSync(path.join(SCRIPTS, 'make-root.sh'), { encoding: 'utf8' }).trim();
-    const [upstream, sha] = execFileSync(path.join(SCRIPTS, 'make-source.sh'), { encoding: 'utf8' }).trim().split(' ');
+    const [upstream, sha] = execFileSync(path.join(SCRIPTS, 'make-source.sh'), { encoding: 'utf8' })
+      .trim()
+      .split(' ');
     upstreamSha = sha!;
     dir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-hosted-'));
     root = path.join(dir, 'root');
     execFileSync(path.join(SCRIPTS, 'prepare.sh'), [tarball, dir], { stdio: 'inherit' });
     for (const u of ['runner', 'nosudo']) workspace(u);
-    ({ server, base } = await startChildServer(SERVER, [`qemu-10.2.2.tar.gz=${upstream}`, `qemu-debian.tar.xz=${DEBIAN_ORIG}`]));
-    const source = { 'qemu-version': '10.2', 'qemu-source': `${base}/qemu-10.2.2.tar.gz`, 'qemu-sha256': upstreamSha };
+    debian = requireDebianTarball();
+    const release = `qemu-${debian.entry.version}.tar.gz`;
+    server = await startSourceServer(
+      servedDir(path.join(dir, 'served'), { [release]: upstream!, 'qemu-debian.tar.xz': debian.file }),
+    );
+    const source = {
+      'qemu-version': TEST_SERIES,
+      'qemu-source': server.url(release),
+      'qemu-sha256': upstreamSha,
+    };
 
     noSudo = runStep('nosudo', 'no-sudo', { arch: 'aarch64', ...source });
     runner = runStep('runner', 'first-run', { arch: 'aarch64', ...source, tags: TAG, load: 'true' });
-    process.stdout.write(`hosted-runner: first run as runner (installs, compile, image) took ${runner.main.seconds} s\n`);
+    process.stdout.write(
+      `hosted-runner: first run as runner (installs, compile, image) took ${runner.main.seconds} s\n`,
+    );
     // Debian 12's own meson (1.0.1), installed as an admin would, then a source without wheels.
     execFileSync(
       path.join(SCRIPTS, 'enter.sh'),
-      [root, 'root', 'DEBIAN_FRONTEND=noninteractive', '--', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', 'meson'],
+      [
+        root,
+        'root',
+        'DEBIAN_FRONTEND=noninteractive',
+        '--',
+        'apt-get',
+        'install',
+        '-y',
+        '-q',
+        '--no-install-recommends',
+        'meson',
+      ],
       { stdio: 'pipe' },
     );
     debianSource = runStep('runner', 'debian-source', {
       arch: 'arm',
-      'qemu-version': '10.2',
-      'qemu-source': `${base}/qemu-debian.tar.xz`,
-      'qemu-sha256': DEBIAN_SHA,
+      'qemu-version': TEST_SERIES,
+      'qemu-source': server.url('qemu-debian.tar.xz'),
+      'qemu-sha256': debian.sha256,
       build: 'false',
     });
   });
   afterAll(() => {
-    server?.kill();
+    server?.stop();
     spawnSync('docker', ['image', 'rm', '--force', TAG], { stdio: 'ignore' });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -164,7 +209,9 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
 
   test('as runner it installs the build packages through sudo and says which', () => {
     if (runner.main.status !== 0) throw new Error(runner.main.log.slice(-8000));
-    expect(runner.main.log).toMatch(/Installing gcc ninja-build pkg-config python3 .*libglib2\.0-dev python3-venv with sudo apt-get/);
+    expect(runner.main.log).toMatch(
+      /Installing gcc ninja-build pkg-config python3 .*libglib2\.0-dev python3-venv with sudo apt-get/,
+    );
     const added = /apt-get installed (\d+) packages: (.*)/.exec(runner.main.log);
     expect(added).not.toBeNull();
     for (const p of ['gcc', 'ninja-build', 'pkg-config', 'libglib2.0-dev', 'python3-venv']) {
@@ -187,13 +234,15 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
   test("the image was built on the host's daemon, its RUN step under the emulator", () => {
     expect(imageFile(TAG, '/ran-on').trim()).toBe('aarch64');
     expect(docker('image', 'inspect', '--format', '{{.Architecture}}', TAG).trim()).toBe('arm64');
-    expect(runner.main.outputs.get('imageid')).toBe(docker('image', 'inspect', '--format', '{{.Id}}', TAG).trim());
+    expect(runner.main.outputs.get('imageid')).toBe(
+      docker('image', 'inspect', '--format', '{{.Id}}', TAG).trim(),
+    );
     expectNoEmulator(imageFiles(TAG));
   });
 
   test("post, as runner, removed the action's helper images and temp files", () => {
     expect(runner.post.status).toBe(0);
-    const created = JSON.parse(runner.main.state.get('anyarch-images') ?? '[]') as string[];
+    const created = createdImages(runner.main);
     expect(created.some((r) => r.startsWith('anyarch-emu:'))).toBe(true);
     for (const ref of created) expect(imageExists(ref)).toBe(false);
     expect(readdirSync(path.join(root, 'home/runner/work/_temp'))).toEqual([]);
@@ -204,9 +253,15 @@ describe('on a runner-like machine: user runner with passwordless sudo, no build
     expect(debianSource.main.status).not.toBe(0);
     // Debian 12 has meson 1.0.1 and no python3-pycotap: apt cannot help, and says so.
     const error = debianSource.main.log.split('\n').find((l) => l.startsWith('::error::')) ?? '';
-    expect(error).toMatch(/^::error::missing QEMU build dependencies: .*meson >= 1\.5\.0 for QEMU 10\.2\.2 \(found 1\.0\.1\)/);
-    expect(error).toMatch(/apt-get install .*python3-pycotap failed \(E: Unable to locate package python3-pycotap\)/);
-    expect(error).toMatch(/this QEMU source carries no meson of its own \(python\/wheels\)\. Either use a QEMU release tarball.*qemu-source: upstream.*or install meson >= /);
+    expect(error).toMatch(
+      /^::error::missing QEMU build dependencies: .*meson >= 1\.5\.0 for QEMU 10\.2\.2 \(found 1\.0\.1\)/,
+    );
+    expect(error).toMatch(
+      /apt-get install .*python3-pycotap failed \(E: Unable to locate package python3-pycotap\)/,
+    );
+    expect(error).toMatch(
+      /this QEMU source carries no meson of its own \(python\/wheels\)\. Either use a QEMU release tarball.*qemu-source: upstream.*or install meson >= /,
+    );
     expect(debianSource.post.status).toBe(0);
   });
 });

@@ -7,7 +7,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { cleanupEnv, gitStatus, makeWorkspace, runAction, type RunEnv } from './harness.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, gitStatus, makeWorkspace, type RunEnv } from '../support/workspace.js';
 
 const PKG = 'ninja-build';
 const installed = () =>
@@ -25,8 +26,8 @@ describe('install-deps with a build dependency missing', () => {
   let env: RunEnv;
   let before: string;
   let toolCache: string;
-  let never: ReturnType<typeof runAction>;
-  let auto: ReturnType<typeof runAction>;
+  let never: ActionRun;
+  let auto: ActionRun;
 
   beforeAll(() => {
     if (process.getuid?.() !== 0) throw new Error('this test removes and installs a package: run it as root');
@@ -38,8 +39,9 @@ describe('install-deps with a build dependency missing', () => {
     // --force-depends: meson depends on ninja-build; apt puts everything back below.
     execFileSync('dpkg', ['--remove', '--force-depends', PKG], { stdio: 'pipe' });
     expect(haveNinja()).toBe(false);
-    never = runAction(env, { ...inputs, 'install-deps': 'never' }, { RUNNER_TOOL_CACHE: toolCache });
-    auto = runAction(env, { ...inputs, 'install-deps': 'auto' }, { RUNNER_TOOL_CACHE: toolCache });
+    const opts = { extraEnv: { RUNNER_TOOL_CACHE: toolCache } };
+    never = runAction(env, { ...inputs, 'install-deps': 'never' }, opts);
+    auto = runAction(env, { ...inputs, 'install-deps': 'auto' }, opts);
   });
   afterAll(() => {
     // Whatever happened above, leave the machine with the package.
@@ -55,7 +57,9 @@ describe('install-deps with a build dependency missing', () => {
 
   test('"never" fails naming the missing command and the package to install', () => {
     expect(never.main.status).not.toBe(0);
-    expect(never.main.log).toMatch(/::error::missing QEMU build dependencies: ninja \(on Debian\/Ubuntu: apt-get install ninja-build\); install-deps is "never"/);
+    expect(never.main.log).toMatch(
+      /::error::missing QEMU build dependencies: ninja \(on Debian\/Ubuntu: apt-get install ninja-build\); install-deps is "never"/,
+    );
     expect(never.main.log).not.toMatch(/Installing ninja-build/);
   });
 
@@ -65,7 +69,9 @@ describe('install-deps with a build dependency missing', () => {
     expect(haveNinja()).toBe(true);
     // The next step, after the dependencies: the source path that does not exist.
     expect(auto.main.status).not.toBe(0);
-    expect(auto.main.log).toMatch(/::error::Cannot unpack the QEMU source .*README\.md \(input "qemu-source"\)/);
+    expect(auto.main.log).toMatch(
+      /::error::Cannot unpack the QEMU source .*README\.md \(input "qemu-source"\)/,
+    );
   });
 
   test('both runs leave no cache entry and a clean workspace', () => {

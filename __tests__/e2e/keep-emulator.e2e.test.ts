@@ -1,9 +1,11 @@
 // keep-emulator: the emulator stays in the image and its entrypoint runs through it, so the
 // image runs on this x86-64 host without binfmt_misc.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  BASE_ARM64, cleanupEnv, docker, expectPostCleaned, LOCAL_QEMU, prepareBuild, runAction, type RunEnv,
-} from './harness.js';
+import { BASE_ARM64, docker } from '../support/docker.js';
+import { expectPostCleaned, prepareBuild } from '../support/image-test.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, type RunEnv } from '../support/workspace.js';
 
 const TAG = 'anyarch-e2e/keep:latest';
 // Run by the image's shell: a child shell that starts uname (a grandchild), then a "#!" script
@@ -28,7 +30,7 @@ CMD ["cat", "/built"]
 describe('keep-emulator', () => {
   let env: RunEnv;
   let before: string;
-  let result: ReturnType<typeof runAction>;
+  let result: ActionRun;
 
   beforeAll(() => {
     ({ env, before } = prepareBuild({ 'docker/Dockerfile': DOCKERFILE }));
@@ -53,7 +55,9 @@ describe('keep-emulator', () => {
   test('main and post succeed', () => {
     if (result.main.status !== 0) throw new Error(result.main.log.slice(-6000));
     expect(result.post.status).toBe(0);
-    expect(result.main.outputs.get('imageid')).toBe(docker('image', 'inspect', '--format', '{{.Id}}', TAG).trim());
+    expect(result.main.outputs.get('imageid')).toBe(
+      docker('image', 'inspect', '--format', '{{.Id}}', TAG).trim(),
+    );
   });
 
   test('docker run IMAGE uname -m prints aarch64 on this host', () => {
@@ -62,7 +66,10 @@ describe('keep-emulator', () => {
 
   test('the original CMD still runs, through the emulator', () => {
     expect(docker('run', '--rm', TAG).trim()).toBe('built on aarch64');
-    const config = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config}}', TAG)) as Record<string, unknown>;
+    const config = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config}}', TAG)) as Record<
+      string,
+      unknown
+    >;
     expect(config['Cmd']).toEqual(['cat', '/built']);
     const entrypoint = config['Entrypoint'] as string[];
     expect(entrypoint.length).toBeGreaterThan(0);
@@ -80,7 +87,9 @@ describe('keep-emulator', () => {
     expect(lines.slice(-2)).toEqual(['script-done', 'end']);
     // On the host, the script's process is the image's emulator running /bin/sh /tmp/probe: the
     // guest's execve of the script went through the emulator, with no binfmt_misc involved.
-    const entrypoint = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Entrypoint}}', TAG)) as string[];
+    const entrypoint = JSON.parse(
+      docker('image', 'inspect', '--format', '{{json .Config.Entrypoint}}', TAG),
+    ) as string[];
     const cmdline = lines.slice(3, -2);
     expect(cmdline[0]).toBe(entrypoint[0]);
     expect(cmdline).toContain('-execve');

@@ -5,20 +5,27 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { guestArch, platformRecord, unameOf, type GuestArchId } from '../support/arches.js';
+import { assertNoBinfmt } from '../support/binfmt.js';
 import {
-  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBase, ensureBaseImages, expectPostCleaned, gitStatus,
-  imageExists, imageFile, LOCAL_QEMU, makeWorkspace, prepareBuild, type Registry, runAction, type RunEnv,
-  startRegistry,
-} from './harness.js';
+  BASE_ARM64,
+  docker,
+  dockerArch,
+  ensureBase,
+  ensureBaseImages,
+  imageExists,
+  imageFile,
+} from '../support/docker.js';
+import { expectPostCleaned, prepareBuild } from '../support/image-test.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { startRegistry, type Registry } from '../support/registry.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, gitStatus, makeWorkspace, type RunEnv } from '../support/workspace.js';
 
-const ARCHES = ['aarch64', 'arm', 'riscv64'];
-// uname -m in each guest, and the platform buildx records.
-const UNAME: Record<string, string> = { aarch64: 'aarch64', arm: 'armv7l', riscv64: 'riscv64' };
-const PLATFORMS = [
-  { architecture: 'arm64', os: 'linux' },
-  { architecture: 'arm', os: 'linux', variant: 'v7' },
-  { architecture: 'riscv64', os: 'linux' },
-];
+const ARCHES: readonly GuestArchId[] = ['aarch64', 'arm', 'riscv64'];
+// uname -m in each guest, and the platform buildx records (from src/arch.ts).
+const UNAME: Record<string, string> = Object.fromEntries(ARCHES.map((a) => [a, unameOf(a)]));
+const PLATFORMS = ARCHES.map((a) => platformRecord(guestArch(a).platform));
 
 // $TARGETARCH is BuildKit's automatic arg; declaring it (ARG TARGETARCH) empties it on dockerd 20.10's frontend.
 const DOCKERFILE = `FROM anyarch-test/base:\${TARGETARCH}
@@ -36,7 +43,10 @@ const LIST_TYPES = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.index.v1+json',
 ].join(', ');
-const IMAGE_TYPES = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'].join(', ');
+const IMAGE_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+].join(', ');
 
 interface Descriptor {
   digest: string;
@@ -48,17 +58,21 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
   let env: RunEnv;
   let before: string;
   let tag: string;
-  let result: ReturnType<typeof runAction>;
+  let result: ActionRun;
 
   const get = async (p: string, accept: string) => {
     const r = await fetch(`http://${registry!.host}/v2/${REPO}/${p}`, { headers: { Accept: accept } });
-    return { status: r.status, digest: r.headers.get('docker-content-digest'), body: Buffer.from(await r.arrayBuffer()) };
+    return {
+      status: r.status,
+      digest: r.headers.get('docker-content-digest'),
+      body: Buffer.from(await r.arrayBuffer()),
+    };
   };
 
   beforeAll(async () => {
-    for (const a of ARCHES) assertNoBinfmt(a);
+    assertNoBinfmt(...ARCHES);
     ensureBaseImages();
-    for (const a of ['armhf', 'riscv64']) ensureBase(a);
+    for (const a of ARCHES) ensureBase(guestArch(a).debianArch);
     registry = await startRegistry();
     tag = `${registry.host}/${REPO}:1.0`;
     env = makeWorkspace({ Dockerfile: DOCKERFILE });
@@ -66,8 +80,12 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
     result = runAction(env, { arch: ARCHES.join(','), ...LOCAL_QEMU, push: 'true', tags: tag, run: SCRIPT });
   });
   afterAll(async () => {
-    for (const i of JSON.parse(result?.main.outputs.get('images') ?? '[]') as { imageid: string; tags: string[] }[]) {
-      for (const ref of [...i.tags, i.imageid]) if (ref && imageExists(ref)) docker('image', 'rm', '--force', ref);
+    for (const i of JSON.parse(result?.main.outputs.get('images') ?? '[]') as {
+      imageid: string;
+      tags: string[];
+    }[]) {
+      for (const ref of [...i.tags, i.imageid])
+        if (ref && imageExists(ref)) docker('image', 'rm', '--force', ref);
     }
     if (env) cleanupEnv(env);
     await registry?.stop();
@@ -77,7 +95,7 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
     if (result.main.status !== 0) throw new Error(result.main.log.slice(-8000));
     if (result.post.status !== 0) throw new Error(result.post.log.slice(-3000));
     const o = result.main.outputs;
-    expect(o.get('platform')).toBe('linux/arm64,linux/arm/v7,linux/riscv64');
+    expect(o.get('platform')).toBe(ARCHES.map((a) => guestArch(a).platform).join(','));
     expect(o.get('digest')).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(o.get('imageid')!.split(',')).toHaveLength(3);
     // One QEMU build (or none, when cached) for all three emulators.
@@ -90,12 +108,20 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
     expect(list.digest).toBe(result.main.outputs.get('digest'));
     const manifests = (JSON.parse(list.body.toString('utf8')) as { manifests: Descriptor[] }).manifests;
     expect(manifests.map((m) => m.platform)).toEqual(PLATFORMS);
-    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; digest: string; tags: string[] }[];
+    const images = JSON.parse(result.main.outputs.get('images')!) as {
+      arch: string;
+      digest: string;
+      tags: string[];
+    }[];
     expect(images.map((i) => i.arch)).toEqual(ARCHES);
     expect(images.map((i) => i.digest)).toEqual(manifests.map((m) => m.digest));
     // Each arch's own tag serves that arch's image.
     for (const [n, i] of images.entries()) {
-      expect(i.tags).toEqual([`${registry!.host}/${REPO}:1.0-${['arm64', 'arm-v7', 'riscv64'][n]}`]);
+      expect(i.tags).toEqual([
+        `${registry!.host}/${REPO}:1.0-${guestArch(ARCHES[n]!)
+          .platform.replace(/^linux\//, '')
+          .replace(/\//g, '-')}`,
+      ]);
       const own = await get(`manifests/${i.tags[0]!.split(':').pop()}`, IMAGE_TYPES);
       expect(own.status).toBe(200);
       expect(own.digest).toBe(i.digest);
@@ -107,7 +133,7 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
     expect(images.map((i) => i.arch)).toEqual(ARCHES);
     for (const i of images) {
       const inspect = JSON.parse(docker('image', 'inspect', i.imageid))[0] as { Architecture: string };
-      expect(inspect.Architecture).toBe({ aarch64: 'arm64', arm: 'arm', riscv64: 'riscv64' }[i.arch]);
+      expect(inspect.Architecture).toBe(dockerArch(guestArch(i.arch as GuestArchId).debianArch));
       // Written in the image by processes the RUN shell started: a child shell, and uname as a
       // grandchild, each of which reports the guest machine only when run by that arch's emulator.
       expect(imageFile(i.imageid, '/ran-on')).toBe(`${UNAME[i.arch]}\n`);
@@ -117,13 +143,17 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
 
   test('the run script ran in each guest, its child processes too, with the workspace mounted', () => {
     for (const a of ARCHES) {
-      expect(readFileSync(path.join(env.workspace, `run-${UNAME[a]}.txt`), 'utf8')).toBe(`built-on-${UNAME[a]}\n`);
+      expect(readFileSync(path.join(env.workspace, `run-${UNAME[a]}.txt`), 'utf8')).toBe(
+        `built-on-${UNAME[a]}\n`,
+      );
       expect(result.main.log).toContain(`ran in ${UNAME[a]}`);
     }
   });
 
   test('post removed what the action made; the workspace holds only what the script wrote', () => {
-    const added = gitStatus(env.workspace).split('\n').filter((l) => l && !before.includes(l));
+    const added = gitStatus(env.workspace)
+      .split('\n')
+      .filter((l) => l && !before.includes(l));
     expect(added.sort()).toEqual(ARCHES.map((a) => `?? run-${UNAME[a]}.txt`).sort());
     for (const a of ARCHES) rmSync(path.join(env.workspace, `run-${UNAME[a]}.txt`));
     expectPostCleaned(env, before, result.main);
@@ -133,7 +163,7 @@ describe('three arches in one step, pushed as one multi-arch tag, with a run scr
 describe('a failing run script fails the step with its exit status', () => {
   let env: RunEnv;
   let before: string;
-  let result: ReturnType<typeof runAction>;
+  let result: ActionRun;
 
   beforeAll(() => {
     ({ env, before } = prepareBuild({ 'README.md': 'fixture\n' }));
@@ -153,7 +183,9 @@ describe('a failing run script fails the step with its exit status', () => {
     expect(result.main.status).toBe(7);
     expect(result.main.log).toContain('before in aarch64');
     expect(result.main.log).not.toMatch(/^after$/m);
-    expect(result.main.log).toMatch(/::error::The "run" script failed in the linux\/arm64 guest with exit status 7/);
+    expect(result.main.log).toMatch(
+      /::error::The "run" script failed in the linux\/arm64 guest with exit status 7/,
+    );
   });
 
   test('post succeeds and leaves nothing behind', () => {

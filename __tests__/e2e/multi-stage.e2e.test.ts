@@ -1,10 +1,11 @@
 // A multi-stage Dockerfile with shell-form, exec-form and heredoc RUNs, SHELL, and a
 // $BUILDPLATFORM stage, built for aarch64 with only arch (+ QEMU source/version) set.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  BASE_AMD64, BASE_ARM64, cleanupEnv, docker, expectNoEmulator, expectPostCleaned, gitStatus, imageFile, imageFiles,
-  LOCAL_QEMU, prepareBuild, runAction, type RunEnv,
-} from './harness.js';
+import { BASE_AMD64, BASE_ARM64, docker, imageFile, imageFiles } from '../support/docker.js';
+import { expectNoEmulator, expectPostCleaned, prepareBuild } from '../support/image-test.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, gitStatus, type RunEnv } from '../support/workspace.js';
 
 const DOCKERFILE = `# A guest image built with a helper stage on the build platform.
 ARG BASE=${BASE_ARM64}
@@ -35,7 +36,7 @@ CMD ["cat /guest-arch"]
 describe('multi-stage build for aarch64', () => {
   let env: RunEnv;
   let before: string;
-  let result: ReturnType<typeof runAction>;
+  let result: ActionRun;
 
   beforeAll(() => {
     ({ env, before } = prepareBuild({ Dockerfile: DOCKERFILE, 'README.md': 'fixture\n' }));
@@ -62,7 +63,9 @@ describe('multi-stage build for aarch64', () => {
 
   test('the image is arm64 and its RUN steps ran emulated, children included', () => {
     const id = result.main.outputs.get('imageid')!;
-    expect(docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', id).trim()).toBe('linux/arm64');
+    expect(docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', id).trim()).toBe(
+      'linux/arm64',
+    );
     expect(imageFile(id, '/guest-arch').trim()).toBe('aarch64');
     expect(imageFile(id, '/child').trim()).toBe('child-aarch64');
     expect(imageFile(id, '/exec').trim()).toBe('exec-aarch64');
@@ -75,7 +78,10 @@ describe('multi-stage build for aarch64', () => {
 
   test('the image config is what the Dockerfile declares', () => {
     const id = result.main.outputs.get('imageid')!;
-    const config = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config}}', id)) as Record<string, unknown>;
+    const config = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config}}', id)) as Record<
+      string,
+      unknown
+    >;
     expect(config['Entrypoint']).toEqual(['/bin/sh', '-c']);
     expect(config['Cmd']).toEqual(['cat /guest-arch']);
     expect(config['Shell']).toEqual(['/bin/ash', '-c']);
@@ -101,7 +107,9 @@ describe('multi-stage build for aarch64', () => {
       expect(again.main.outputs.get('cache-hit')).toBe('tool-cache');
       expect(again.main.outputs.get('qemu-version')).toBe(result.main.outputs.get('qemu-version'));
       expect(again.main.log).not.toMatch(/Configuring|Compiling on/);
-      expect(docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', id!).trim()).toBe('linux/arm64');
+      expect(docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', id!).trim()).toBe(
+        'linux/arm64',
+      );
       expect(imageFile(id!, '/child').trim()).toBe('child-aarch64');
       expect(imageFile(id!, '/shebang').trim()).toBe('shebang-aarch64');
       expect(imageFile(id!, '/build-arch').trim()).toBe('x86_64');

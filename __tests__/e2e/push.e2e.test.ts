@@ -7,10 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  assertNoBinfmt, BASE_ARM64, cleanupEnv, docker, ensureBaseImages, gitStatus, imageExists, makeWorkspace,
-  runAction, startRegistry, type Registry, type RunEnv, expectNoEmulator, expectPostCleaned, LOCAL_QEMU,
-} from './harness.js';
+import { assertNoBinfmt } from '../support/binfmt.js';
+import { BASE_ARM64, docker, ensureBaseImages, imageExists } from '../support/docker.js';
+import { expectNoEmulator, expectPostCleaned } from '../support/image-test.js';
+import { LOCAL_QEMU } from '../support/qemu-sources.js';
+import { startRegistry, type Registry } from '../support/registry.js';
+import { runAction, type ActionRun } from '../support/runner.js';
+import { cleanupEnv, gitStatus, makeWorkspace, type RunEnv } from '../support/workspace.js';
 
 const DOCKERFILE = `FROM ${BASE_ARM64}
 RUN sh -c 'echo child-$(uname -m)' > /pushed-child
@@ -42,7 +45,7 @@ describe('push: true to a loopback registry', () => {
   let env: RunEnv;
   let before: string;
   let tag: string;
-  let result: ReturnType<typeof runAction>;
+  let result: ActionRun;
   let blobDir: string;
 
   const get = async (p: string, accept?: string) => {
@@ -62,16 +65,22 @@ describe('push: true to a loopback registry', () => {
     if (m.manifests) {
       const d = m.manifests.find((x) => x.platform?.architecture === 'arm64' && x.platform.os === 'linux');
       expect(d).toBeDefined();
-      m = JSON.parse((await get(`${REPO}/manifests/${d!.digest}`, MANIFEST_TYPES.join(', '))).body.toString('utf8')) as Manifest;
+      m = JSON.parse(
+        (await get(`${REPO}/manifests/${d!.digest}`, MANIFEST_TYPES.join(', '))).body.toString('utf8'),
+      ) as Manifest;
     }
     return m;
   };
 
   beforeAll(async () => {
     assertNoBinfmt('aarch64');
-    const insecure = JSON.parse(docker('info', '--format', '{{json .RegistryConfig.InsecureRegistryCIDRs}}')) as string[];
+    const insecure = JSON.parse(
+      docker('info', '--format', '{{json .RegistryConfig.InsecureRegistryCIDRs}}'),
+    ) as string[];
     if (!insecure.includes('127.0.0.0/8')) {
-      throw new Error(`dockerd does not allow plain HTTP to 127.0.0.0/8 (insecure registries: ${insecure.join(', ')})`);
+      throw new Error(
+        `dockerd does not allow plain HTTP to 127.0.0.0/8 (insecure registries: ${insecure.join(', ')})`,
+      );
     }
     ensureBaseImages();
     blobDir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-blobs-'));
@@ -132,7 +141,9 @@ describe('push: true to a loopback registry', () => {
       const file = path.join(blobDir, `layer-${i}`);
       writeFileSync(file, await blob(layer.digest));
       // GNU tar detects the layer's compression itself when reading a file.
-      const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8', maxBuffer: 256 << 20 }).split('\n').filter((n) => n);
+      const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8', maxBuffer: 256 << 20 })
+        .split('\n')
+        .filter((n) => n);
       all.push(...names.map((n) => n.replace(/^\.\//, '')));
       const entry = names.find((n) => n.replace(/^\.\//, '') === 'pushed-child');
       if (entry) child = execFileSync('tar', ['-xOf', file, entry], { encoding: 'utf8' });

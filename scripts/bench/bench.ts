@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench`: how long the emulator takes to get, what it costs per exec, and what it adds
 // to an image. Prints the machine, then one Markdown table; every time is the median of several
 // runs and every comparison is a ratio of two figures measured in this same run.
@@ -8,23 +7,48 @@
 // Rows: 1 compile, 2 multi, 3 warm, 4 restore, 5 exec, 6 size (names or numbers for --only).
 // Not part of `npm test`. Everything it makes goes into one temporary directory removed at the
 // end; compiles never touch the project's caches. Progress goes to stderr, the table to stdout.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+//
+// The runner it simulates, the paths, the series and the docker helpers are the tests' own
+// (__tests__/support/); the npm script compiles this file and them with scripts/bench/tsconfig.json.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkBinfmt } from '../../__tests__/support/binfmt.js';
+import { imageExists, imageSize, makeBaseCommand } from '../../__tests__/support/docker.js';
+import { PROJECT_ROOT, SHARED_TOOL_CACHE } from '../../__tests__/support/project.js';
+import { debianTarball, seriesEntry } from '../../__tests__/support/qemu-sources.js';
+import {
+  cleanEnv,
+  mainResult,
+  postEnv,
+  prepareStep,
+  type StepResult,
+} from '../../__tests__/support/runner.js';
+import { toolCacheEntry } from '../../__tests__/support/tool-cache.js';
+import { makeRunnerDirs } from '../../__tests__/support/workspace.js';
+import type { SeriesEntry } from '../../src/qemu/series.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = PROJECT_ROOT;
 const HERE = path.join(ROOT, 'scripts', 'bench');
 // The bundle to measure: dist/, or DIST_DIR as `npm run bundle` takes it. The bundle finds its
 // patches/ and action.yml in the first directory above it that has an action.yml.
-const DIST = path.resolve(ROOT, process.env.DIST_DIR || 'dist');
+const DIST = path.resolve(ROOT, process.env['DIST_DIR'] || 'dist');
 const ACTION_ROOT = existsSync(path.join(DIST, '..', 'action.yml')) ? path.dirname(DIST) : ROOT;
-const CACHE_BASE = process.env.ANYARCH_CACHE_DIR || path.join(os.homedir(), '.cache', 'anyarch-action');
 const MULTI_ARCHES = ['aarch64', 'arm', 'riscv64'];
 const BASE_TAG = 'anyarch-bench/base:arm64';
-const SIZE_TAGS = { plain: 'anyarch-bench/size:plain', keep: 'anyarch-bench/size:keep' };
+const SIZE_TAGS = { plain: 'anyarch-bench/size:plain', keep: 'anyarch-bench/size:keep' } as const;
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -43,7 +67,16 @@ const USAGE = `usage: npm run bench -- [options]
 
 // ---------------------------------------------------------------- options
 
-let opts;
+interface Options {
+  runs: string;
+  'compile-runs'?: string;
+  only?: string;
+  series: string;
+  execs: string;
+  help?: boolean;
+}
+
+let opts: Options;
 try {
   opts = parseArgs({
     options: {
@@ -55,16 +88,16 @@ try {
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
-  }).values;
+  }).values as Options;
 } catch (err) {
-  process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
+  process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}`);
   process.exit(2);
 }
 if (opts.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-function positiveInt(name, v) {
+function positiveInt(name: string, v: string): number {
   if (!/^[1-9][0-9]*$/.test(v)) {
     process.stderr.write(`bench: --${name} wants a positive integer, got '${v}'\n`);
     process.exit(2);
@@ -77,69 +110,75 @@ const EXECS = positiveInt('execs', opts.execs);
 
 // ---------------------------------------------------------------- helpers
 
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 /** Median of a non-empty list. */
-function median(xs) {
+function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function fmtSeconds(s) {
+function fmtSeconds(s: number): string {
   if (s >= 100) return `${s.toFixed(0)} s`;
   if (s >= 10) return `${s.toFixed(1)} s`;
   if (s >= 1) return `${s.toFixed(2)} s`;
   if (s >= 0.01) return `${(s * 1000).toFixed(0)} ms`;
   return `${(s * 1000).toFixed(1)} ms`;
 }
-function fmtMicros(s) {
+function fmtMicros(s: number): string {
   const us = s * 1e6;
   return us >= 100 ? `${us.toFixed(0)} µs` : `${us.toFixed(1)} µs`;
 }
-function fmtBytes(b) {
+function fmtBytes(b: number): string {
   const sign = b < 0 ? '-' : '';
   const a = Math.abs(b);
   if (a >= 1 << 20) return `${b} B (${sign}${(a / (1 << 20)).toFixed(2)} MiB)`;
   if (a >= 1 << 10) return `${b} B (${sign}${(a / (1 << 10)).toFixed(1)} KiB)`;
   return `${b} B`;
 }
-const ratio = (x) => `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
+const ratio = (x: number) => `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
 
-function have(cmd) {
+function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' }).status === 0;
 }
 
-let temp; // the one temporary directory, made on first use
-function tempRoot() {
+let temp: string | undefined; // the one temporary directory, made on first use
+function tempRoot(): string {
   temp ??= mkdtempSync(path.join(os.tmpdir(), 'anyarch-bench-'));
   return temp;
 }
 let dirCount = 0;
 /** A fresh directory under the temporary root. */
-function freshDir(name) {
+function freshDir(name: string): string {
   const d = path.join(tempRoot(), `${++dirCount}-${name}`);
   mkdirSync(d, { recursive: true });
   return d;
 }
 
-/** The environment of a command the benchmark starts: nothing from an Actions runner leaks in. */
-function cleanEnv(extra = {}) {
-  const e = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(INPUT_|STATE_|GITHUB_|ACTIONS_|RUNNER_)/.test(k)) e[k] = v;
-  }
-  return { ...e, ...extra };
-}
-
-let current; // the running child, stopped on SIGINT/SIGTERM
+let current: ChildProcess | undefined; // the running child, stopped on SIGINT/SIGTERM
 class CommandFailed extends Error {}
 
-/**
- * Run a command, its output into `logFile` (or kept in memory when none is given). Resolves to
- * { code, seconds, output } where `output` is the in-memory output or the log's tail.
- */
-function run(cmd, args, { cwd = tempRoot(), env = cleanEnv(), logFile, input } = {}) {
+interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Output goes there (appended) instead of into memory. */
+  logFile?: string;
+  input?: string;
+}
+interface RunResult {
+  readonly code: number;
+  readonly seconds: number;
+  /** The in-memory output, or the log's tail. */
+  readonly output: string;
+}
+
+/** Run a command, its output into `logFile` (or kept in memory when none is given). */
+function run(
+  cmd: string,
+  args: readonly string[],
+  { cwd = tempRoot(), env = cleanEnv(), logFile, input }: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const fd = logFile ? openSync(logFile, 'a') : undefined;
     const start = process.hrtime.bigint();
@@ -160,35 +199,37 @@ function run(cmd, args, { cwd = tempRoot(), env = cleanEnv(), logFile, input } =
       return true;
     };
     if (fd === undefined) {
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     }
-    if (input !== undefined) child.stdin.end(input);
+    if (input !== undefined) child.stdin!.end(input);
     child.on('error', (err) => {
       if (finish()) reject(new CommandFailed(`${cmd}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (!finish()) return;
-      if (fd !== undefined) out = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
-      resolve({ code: code ?? 128 + (os.constants.signals[signal] ?? 0), seconds, output: out });
+      if (logFile !== undefined) out = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
+      resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), seconds, output: out });
     });
   });
 }
 
 /** run(), failing on a non-zero exit with the output's tail. */
-async function mustRun(cmd, args, o = {}) {
+async function mustRun(cmd: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
   const r = await run(cmd, args, o);
   if (r.code !== 0) {
-    throw new CommandFailed(`${cmd} ${args.join(' ')} exited with ${r.code}:\n${r.output.split('\n').slice(-25).join('\n')}`);
+    throw new CommandFailed(
+      `${cmd} ${args.join(' ')} exited with ${r.code}:\n${r.output.split('\n').slice(-25).join('\n')}`,
+    );
   }
   return r;
 }
 
 /** The median of `n` timings of `fn` (which returns seconds), after `warmup` untimed calls. */
-async function measure(label, n, fn, warmup = 0) {
+async function measure(label: string, n: number, fn: () => Promise<number>, warmup = 0): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
-  const xs = [];
+  const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     const s = await fn();
     xs.push(s);
@@ -199,192 +240,217 @@ async function measure(label, n, fn, warmup = 0) {
 
 // ---------------------------------------------------------------- fixtures (made once, on demand)
 
-const once = (fn) => {
-  let p;
-  return () => (p ??= fn());
-};
+function once<T>(fn: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) {
+      value = fn();
+      made = true;
+    }
+    return value;
+  };
+}
 
-const series = once(() => {
-  const all = JSON.parse(readFileSync(path.join(ROOT, 'patches', 'series.json'), 'utf8')).series;
-  const s = all[opts.series];
-  if (!s) throw new Error(`unknown series ${opts.series} (patches/series.json has ${Object.keys(all).join(', ')})`);
-  return { series: opts.series, version: s.version, patch: path.join(ROOT, 'patches', s.patch), debian: s.debian };
+const series = once((): SeriesEntry & { patchFile: string } => {
+  const s = seriesEntry(opts.series);
+  return { ...s, patchFile: path.join(ROOT, 'patches', s.patch) };
 });
 
 /** Debian's orig tarball of the series, already on disk: downloads are not part of any figure. */
 const sourceTarball = once(async () => {
-  const s = series();
-  const file = path.join(CACHE_BASE, 'sources', s.debian.orig);
-  if (!existsSync(file)) {
-    throw new Error(`${file} is missing; fetch it first: scripts/fetch-qemu-sources.sh ${path.dirname(file)}`);
+  const t = debianTarball(series().series);
+  if (!existsSync(t.file)) {
+    throw new Error(
+      `${t.file} is missing; fetch it first: scripts/fetch-qemu-sources.sh ${path.dirname(t.file)}`,
+    );
   }
-  return { file, sha256: s.debian.sha256 };
+  return t;
 });
 
 /**
- * A patched static qemu-aarch64 from the test builds' cache (scripts/build-qemu.sh). Asked for
- * with the targets the test suite asks for, so that the benchmark never leaves that cache in a
- * state the suite would not: an entry made for aarch64 alone could shadow the suite's
- * aarch64,arm one in a cache whose key does not name the targets.
+ * A patched static qemu-aarch64 from the test builds' tool cache (scripts/build-qemu.sh), asked
+ * for with the targets the test suite asks for, so that the benchmark leaves that cache as the
+ * suite would.
  */
 const emulator = once(async () => {
   const out = freshDir('emulator');
-  log(`getting qemu-aarch64 ${series().version} with scripts/build-qemu.sh (compiles only if its cache lacks it)`);
-  await mustRun(path.join(ROOT, 'scripts', 'build-qemu.sh'), ['--series', series().series, '--targets', 'aarch64,arm', '--out', out], {
-    logFile: path.join(out, '..', 'build-qemu.log'),
-  });
+  log(
+    `getting qemu-aarch64 ${series().version} with scripts/build-qemu.sh (compiles only if its cache lacks it)`,
+  );
+  await mustRun(
+    path.join(ROOT, 'scripts', 'build-qemu.sh'),
+    ['--series', series().series, '--targets', 'aarch64,arm', '--out', out],
+    {
+      env: cleanEnv({ RUNNER_TOOL_CACHE: SHARED_TOOL_CACHE }),
+      logFile: path.join(out, '..', 'build-qemu.log'),
+    },
+  );
   return path.join(out, 'qemu-aarch64');
 });
 
-/** A runner's directories for one action step: workspace, RUNNER_TEMP and the command files. */
-function stepDirs(name, toolCache) {
+/** A runner's directories for one action step (workspace, RUNNER_TEMP, command files) and its tool cache. */
+interface StepDirs {
+  readonly base: string;
+  readonly workspace: string;
+  readonly temp: string;
+  readonly files: string;
+  readonly toolCache: string;
+}
+function stepDirs(name: string, toolCache?: string): StepDirs {
   const base = freshDir(name);
-  const d = { base, workspace: path.join(base, 'workspace'), temp: path.join(base, 'runner-temp'), files: path.join(base, 'files') };
-  for (const p of [d.workspace, d.temp, d.files]) mkdirSync(p, { recursive: true });
-  d.toolCache = toolCache ?? path.join(base, 'tool-cache');
-  return d;
+  return { base, ...makeRunnerDirs(base), toolCache: toolCache ?? path.join(base, 'tool-cache') };
 }
 
-/** action.yml's input defaults, as a runner applies them. */
-const actionDefaults = once(() => {
-  const text = readFileSync(path.join(ACTION_ROOT, 'action.yml'), 'utf8');
-  const inputs = text.slice(text.indexOf('\ninputs:'), text.indexOf('\noutputs:'));
-  const out = new Map();
-  let cur;
-  for (const line of inputs.split('\n')) {
-    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line);
-    if (name) cur = name[1];
-    const def = /^ {4}default:\s*(.*)$/.exec(line);
-    if (def && cur) out.set(cur, def[1].trim().replace(/^'(.*)'$/, '$1'));
-  }
-  return out;
-});
+interface ActionStep {
+  /** main's run, timed; its output is main's log. */
+  readonly main: RunResult;
+  readonly post: RunResult;
+  /** What main left in its command files. */
+  readonly result: StepResult;
+}
 
-/** Run dist/main (and then dist/post, untimed unless asked) as a runner runs one step. */
-async function actionStep(d, inputs) {
-  const files = mkdtempSync(path.join(d.files, 'step-'));
-  const f = { output: path.join(files, 'output'), state: path.join(files, 'state'), summary: path.join(files, 'summary') };
-  for (const p of Object.values(f)) writeFileSync(p, '');
-  const env = cleanEnv({
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: d.workspace,
-    GITHUB_OUTPUT: f.output,
-    GITHUB_STATE: f.state,
-    GITHUB_STEP_SUMMARY: f.summary,
-    RUNNER_TEMP: d.temp,
-    RUNNER_TOOL_CACHE: d.toolCache,
-    RUNNER_OS: 'Linux',
-    RUNNER_ARCH: 'X64',
-    ANYARCH_CACHE_DIR: path.join(d.base, 'cache'),
+/** Run the bundle's main and then its post as a runner runs one step (__tests__/support/runner.ts). */
+async function actionStep(d: StepDirs, inputs: Record<string, string>): Promise<ActionStep> {
+  const step = prepareStep(d, inputs, {
+    extraEnv: { RUNNER_TOOL_CACHE: d.toolCache, ANYARCH_CACHE_DIR: path.join(d.base, 'cache') },
+    actionRoot: ACTION_ROOT,
+    dist: DIST,
   });
-  const values = new Map(actionDefaults());
-  for (const [k, v] of Object.entries(inputs)) values.set(k, v);
-  for (const [k, v] of values) env[`INPUT_${k.toUpperCase()}`] = v;
-  const main = await run(process.execPath, [path.join(DIST, 'main', 'index.js')], { cwd: d.workspace, env });
-  const readFile = (p) => {
-    const m = new Map();
-    const lines = readFileSync(p, 'utf8').split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const h = /^([^=<]+)<<(.+)$/.exec(lines[i]);
-      if (h) {
-        const v = [];
-        for (i++; i < lines.length && lines[i] !== h[2]; i++) v.push(lines[i]);
-        m.set(h[1], v.join('\n'));
-      } else if (lines[i].includes('=')) m.set(lines[i].slice(0, lines[i].indexOf('=')), lines[i].slice(lines[i].indexOf('=') + 1));
-    }
-    return m;
-  };
-  const outputs = readFile(f.output);
-  const postEnv = { ...env };
-  for (const [k, v] of readFile(f.state)) postEnv[`STATE_${k}`] = v;
-  const post = await run(process.execPath, [path.join(DIST, 'post', 'index.js')], { cwd: d.workspace, env: postEnv });
-  return { main, post, outputs };
+  const main = await run(process.execPath, [step.main], { cwd: d.workspace, env: step.processEnv });
+  const result = mainResult(step, main.code, main.output);
+  const post = await run(process.execPath, [step.post], { cwd: d.workspace, env: postEnv(step, result) });
+  return { main, post, result };
 }
 
 /**
- * A tool cache that holds the patched qemu-aarch64 under the action's own key, so that the
- * action finds it there (a hit, as on a runner's second job). The key is the one the action
- * itself logs: one main step with a source that does not exist stops right after logging it.
+ * A tool cache of its own that holds the patched qemu-aarch64 where the action looks for it (a
+ * hit, as on a runner's second job). Where that is comes from the action itself: one main step
+ * against the tool cache scripts/build-qemu.sh filled finds the emulator there, and its
+ * "qemu-path" output names the entry (TOOL/VERSION/ARCH) to make in the new one.
  */
 const toolCache = once(async () => {
   const emu = await emulator();
-  const d = stepDirs('key-probe');
-  // An empty "tarball" pinned to a hash it does not have: the step logs the key, misses the
-  // (empty) tool cache, and stops at the hash check, before anything is compiled.
-  const fake = path.join(d.base, 'not-a-source.tar.xz');
-  writeFileSync(fake, '');
-  const r = await actionStep(d, {
+  const probe = await actionStep(stepDirs('entry-probe', SHARED_TOOL_CACHE), {
     arch: 'aarch64',
     'qemu-version': series().series,
-    'qemu-source': fake,
-    'qemu-sha256': '0'.repeat(64),
+    'qemu-source': 'debian',
     'install-deps': 'false',
     build: 'false',
   });
-  if (r.main.code === 0) throw new Error('the key probe step succeeded: it should have stopped at the hash check');
-  // The key is TOOL-VERSION-OS-ARCH-DIGEST16; the tool-cache entry is TOOL/VERSION-hDIGEST16/ARCH.
-  const m = /Emulator cache key ((anyarch-qemu\S*?)-(\d+\.\d+\.\d+)-([a-z0-9]+)-([a-z0-9]+)-([0-9a-f]{16}))\b/.exec(r.main.output);
-  if (!m) throw new Error(`the action logged no emulator cache key:\n${r.main.output.slice(-3000)}`);
-  const [, key, tool, version, , arch, short] = m;
+  const hit = probe.result.outputs.get('cache-hit');
+  if (probe.main.code !== 0 || hit !== 'tool-cache') {
+    throw new Error(
+      `the probe step found no emulator in ${SHARED_TOOL_CACHE} (cache-hit=${hit}):\n${probe.main.output.slice(-3000)}`,
+    );
+  }
+  const entry = toolCacheEntry(SHARED_TOOL_CACHE, probe.result.outputs.get('qemu-path') ?? '');
   // @actions/tool-cache layout: <root>/<tool>/<version>/<arch>/ plus the "<arch>.complete" marker.
   // Whether the action finds it there is checked by every row that uses it (cache-hit=tool-cache).
   const root = freshDir('tool-cache');
-  const dir = path.join(root, tool, `${version}-h${short}`, arch);
+  const dir = path.join(root, entry);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'qemu-aarch64'), readFileSync(emu), { mode: 0o755 });
   writeFileSync(`${dir}.complete`, '');
-  return { root, key };
+  return { root, entry };
 });
 
 let baseImageCreated = false;
 /** A tiny arm64 image (Debian's busybox-static and libc6), made by tests/images/make-base.sh. */
 const baseImage = once(async () => {
-  const exists = spawnSync('docker', ['image', 'inspect', BASE_TAG], { stdio: 'ignore' }).status === 0;
-  if (!exists) {
+  if (!imageExists(BASE_TAG)) {
     log(`making ${BASE_TAG} with tests/images/make-base.sh`);
-    await mustRun(path.join(ROOT, 'tests', 'images', 'make-base.sh'), ['arm64', BASE_TAG]);
+    const [cmd, args] = makeBaseCommand('arm64', BASE_TAG);
+    await mustRun(cmd, args);
     baseImageCreated = true;
   }
   return BASE_TAG;
 });
 
+interface CliRun {
+  readonly seconds: number;
+  readonly outputs: Map<string, string>;
+  readonly dir: string;
+}
+
 /** Run the bundled CLI; resolves to its outputs (name=value lines) and the run's seconds. */
-async function cli(args, { toolCacheDir, cwd, name }) {
+async function cli(
+  args: readonly string[],
+  { toolCacheDir, cwd, name }: { toolCacheDir?: string; cwd?: string; name: string },
+): Promise<CliRun> {
   const d = stepDirs(name, toolCacheDir);
   const r = await run(process.execPath, [path.join(DIST, 'cli', 'index.js'), ...args], {
     cwd: cwd ?? d.workspace,
-    env: cleanEnv({ RUNNER_TOOL_CACHE: d.toolCache, RUNNER_TEMP: d.temp, ANYARCH_CACHE_DIR: path.join(d.base, 'cache') }),
+    env: cleanEnv({
+      RUNNER_TOOL_CACHE: d.toolCache,
+      RUNNER_TEMP: d.temp,
+      ANYARCH_CACHE_DIR: path.join(d.base, 'cache'),
+    }),
     logFile: path.join(d.base, 'cli.log'),
   });
-  if (r.code !== 0) throw new CommandFailed(`node dist/cli/index.js ${args.join(' ')} exited with ${r.code}:\n${r.output}`);
-  const outputs = new Map();
+  if (r.code !== 0)
+    throw new CommandFailed(`node dist/cli/index.js ${args.join(' ')} exited with ${r.code}:\n${r.output}`);
+  const outputs = new Map<string, string>();
   for (const line of readFileSync(path.join(d.base, 'cli.log'), 'utf8').split('\n')) {
     const m = /^(qemu-version|qemu-path|cache-hit|platform|imageid|digest)=(.*)$/.exec(line);
-    if (m) outputs.set(m[1], m[2]);
+    if (m) outputs.set(m[1]!, m[2]!);
   }
   return { seconds: r.seconds, outputs, dir: d.base };
 }
 
 // ---------------------------------------------------------------- rows
 
+/** One line of the table, with its notes. */
+interface RowOut {
+  readonly ours: string;
+  readonly base: string;
+  readonly ratio: string;
+  /** Runs per figure; 0 when the row did not run. */
+  readonly runs: number;
+  readonly notes: readonly string[];
+  /** Set when a row gives several lines (5a, 5b). */
+  readonly label?: string;
+}
+
 /** One cold compile through the action (CLI, local tarball, empty tool cache); seconds. */
-async function actionCompile(arches, name, sizes) {
+async function actionCompile(
+  arches: readonly string[],
+  name: string,
+  sizes?: Record<string, number>,
+): Promise<number> {
   const src = await sourceTarball();
   const r = await cli(
-    ['--arch', arches.join(','), '--qemu-version', series().series, '--qemu-source', src.file, '--qemu-sha256', src.sha256,
-      '--build', 'false', '--install-deps', 'false', '--cache', 'false'],
+    [
+      '--arch',
+      arches.join(','),
+      '--qemu-version',
+      series().series,
+      '--qemu-source',
+      src.file,
+      '--qemu-sha256',
+      src.sha256,
+      '--build',
+      'false',
+      '--install-deps',
+      'false',
+      '--cache',
+      'false',
+    ],
     { name },
   );
   if (r.outputs.get('cache-hit') !== 'false') {
-    throw new Error(`the action did not compile (cache-hit=${r.outputs.get('cache-hit')}): the figure would not be a compile`);
+    throw new Error(
+      `the action did not compile (cache-hit=${r.outputs.get('cache-hit')}): the figure would not be a compile`,
+    );
   }
-  if (sizes) for (const a of arches) sizes[a] = statSync(path.join(r.outputs.get('qemu-path'), `qemu-${a}`)).size;
+  if (sizes)
+    for (const a of arches) sizes[a] = statSync(path.join(r.outputs.get('qemu-path')!, `qemu-${a}`)).size;
   rmSync(r.dir, { recursive: true, force: true });
   return r.seconds;
 }
 
 /** Flags the naive build needs on Debian's repacked tarball, which ours passes too. */
-function naiveExtraFlags(version) {
+function naiveExtraFlags(version: string): string[] {
   // Debian's "+ds" tarball has neither the firmware blobs (configure stops on the first missing
   // one unless blobs are not installed) nor the meson wheel QEMU >= 8 bundles (configure then
   // needs a python that has a new enough meson: the system one).
@@ -394,7 +460,7 @@ function naiveExtraFlags(version) {
 }
 
 /** One cold naive compile: extract, patch, `../configure --static --target-list=... && make -j`, strip. */
-async function naiveCompile(sizes) {
+async function naiveCompile(sizes?: Record<string, number>): Promise<number> {
   const src = await sourceTarball();
   const s = series();
   const d = freshDir('naive');
@@ -402,32 +468,40 @@ async function naiveCompile(sizes) {
   const start = process.hrtime.bigint();
   await mustRun('tar', ['-xf', src.file, '-C', d], { logFile });
   const top = path.join(d, `qemu-${s.version}`);
-  if (!existsSync(path.join(top, 'configure'))) throw new Error(`no qemu-${s.version}/configure in ${src.file}`);
-  await mustRun('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '-s', '-d', top, '-i', s.patch], { logFile });
+  if (!existsSync(path.join(top, 'configure')))
+    throw new Error(`no qemu-${s.version}/configure in ${src.file}`);
+  await mustRun('patch', ['-p1', '--fuzz=0', '--no-backup-if-mismatch', '-s', '-d', top, '-i', s.patchFile], {
+    logFile,
+  });
   const build = path.join(top, 'build');
   mkdirSync(build);
-  await mustRun('../configure', ['--static', '--target-list=aarch64-linux-user', ...naiveExtraFlags(s.version)], { cwd: build, logFile });
+  await mustRun(
+    '../configure',
+    ['--static', '--target-list=aarch64-linux-user', ...naiveExtraFlags(s.version)],
+    { cwd: build, logFile },
+  );
   await mustRun('make', [`-j${os.availableParallelism()}`], { cwd: build, logFile });
   await mustRun('strip', ['-o', path.join(d, 'qemu-aarch64'), path.join(build, 'qemu-aarch64')], { logFile });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const help = await run(path.join(d, 'qemu-aarch64'), ['-h']);
-  if (!/^\s*-execve\s/m.test(help.output)) throw new Error('the naive build has no -execve option: the patch did not take');
-  if (sizes) sizes.naive = statSync(path.join(d, 'qemu-aarch64')).size;
+  if (!/^\s*-execve\s/m.test(help.output))
+    throw new Error('the naive build has no -execve option: the patch did not take');
+  if (sizes) sizes['naive'] = statSync(path.join(d, 'qemu-aarch64')).size;
   rmSync(d, { recursive: true, force: true });
   return seconds;
 }
 
-async function rowCompile() {
-  const ours = [];
-  const naive = [];
-  const sizes = {};
+async function rowCompile(): Promise<RowOut> {
+  const ours: number[] = [];
+  const naive: number[] = [];
+  const sizes: Record<string, number> = {};
   // Alternate the two so that a change in the machine's load hits both alike.
   for (let i = 0; i < COMPILE_RUNS; i++) {
     log(`  compile run ${i + 1}/${COMPILE_RUNS}: the action, minimal flags`);
     ours.push(await actionCompile(['aarch64'], 'compile-ours', sizes));
-    log(`  compile run ${i + 1}/${COMPILE_RUNS}: ours ${fmtSeconds(ours.at(-1))}; now the naive build`);
+    log(`  compile run ${i + 1}/${COMPILE_RUNS}: ours ${fmtSeconds(ours.at(-1)!)}; now the naive build`);
     naive.push(await naiveCompile(sizes));
-    log(`  compile run ${i + 1}/${COMPILE_RUNS}: naive ${fmtSeconds(naive.at(-1))}`);
+    log(`  compile run ${i + 1}/${COMPILE_RUNS}: naive ${fmtSeconds(naive.at(-1)!)}`);
   }
   const a = median(ours);
   const b = median(naive);
@@ -441,20 +515,22 @@ async function rowCompile() {
       'ours: `node dist/cli/index.js --arch aarch64 --qemu-source TARBALL --build false` with an empty tool cache ' +
         '(also verifies the sha256 and self-tests the binary)',
       `naive: \`../configure --static --target-list=aarch64-linux-user ${naiveExtraFlags(series().version).join(' ')} && make -j${os.availableParallelism()}\` ` +
-        '(the extra flags only make Debian\'s repacked tarball configure at all)',
-      `stripped qemu-aarch64: ${fmtBytes(sizes.aarch64)} ours, ${fmtBytes(sizes.naive)} naive`,
+        "(the extra flags only make Debian's repacked tarball configure at all)",
+      `stripped qemu-aarch64: ${fmtBytes(sizes['aarch64'] ?? 0)} ours, ${fmtBytes(sizes['naive'] ?? 0)} naive`,
       `every run: ours ${ours.map(fmtSeconds).join(', ')}; naive ${naive.map(fmtSeconds).join(', ')}`,
     ],
   };
 }
 
-async function rowMulti() {
-  const one = [];
-  const three = [];
+async function rowMulti(): Promise<RowOut> {
+  const one: number[] = [];
+  const three: number[] = [];
   for (let i = 0; i < COMPILE_RUNS; i++) {
     log(`  multi run ${i + 1}/${COMPILE_RUNS}: one build of ${MULTI_ARCHES.join(',')}`);
     one.push(await actionCompile(MULTI_ARCHES, 'multi-one'));
-    log(`  multi run ${i + 1}/${COMPILE_RUNS}: one build ${fmtSeconds(one.at(-1))}; now three one-arch builds`);
+    log(
+      `  multi run ${i + 1}/${COMPILE_RUNS}: one build ${fmtSeconds(one.at(-1)!)}; now three one-arch builds`,
+    );
     let sum = 0;
     for (const a of MULTI_ARCHES) {
       const s = await actionCompile([a], `multi-${a}`);
@@ -478,17 +554,26 @@ async function rowMulti() {
   };
 }
 
-async function rowWarm() {
+async function rowWarm(): Promise<RowOut> {
   const tc = await toolCache();
-  const post = [];
+  const post: number[] = [];
   const step = async () => {
     const d = stepDirs('warm', tc.root);
-    const r = await actionStep(d, { arch: 'aarch64', 'qemu-version': series().series, 'qemu-source': 'debian', build: 'false' });
-    if (r.main.code !== 0) throw new CommandFailed(`the action's main step failed:\n${r.main.output.slice(-3000)}`);
-    if (r.outputs.get('cache-hit') !== 'tool-cache') {
-      throw new Error(`expected a tool-cache hit, got cache-hit=${r.outputs.get('cache-hit')}:\n${r.main.output.slice(-3000)}`);
+    const r = await actionStep(d, {
+      arch: 'aarch64',
+      'qemu-version': series().series,
+      'qemu-source': 'debian',
+      build: 'false',
+    });
+    if (r.main.code !== 0)
+      throw new CommandFailed(`the action's main step failed:\n${r.main.output.slice(-3000)}`);
+    if (r.result.outputs.get('cache-hit') !== 'tool-cache') {
+      throw new Error(
+        `expected a tool-cache hit, got cache-hit=${r.result.outputs.get('cache-hit')}:\n${r.main.output.slice(-3000)}`,
+      );
     }
-    if (r.post.code !== 0) throw new CommandFailed(`the action's post step failed:\n${r.post.output.slice(-3000)}`);
+    if (r.post.code !== 0)
+      throw new CommandFailed(`the action's post step failed:\n${r.post.output.slice(-3000)}`);
     post.push(r.post.seconds);
     rmSync(d.base, { recursive: true, force: true });
     return r.main.seconds;
@@ -508,7 +593,7 @@ async function rowWarm() {
   };
 }
 
-async function rowRestore() {
+async function rowRestore(): Promise<RowOut> {
   const emu = await emulator();
   // Lay the files out as the action has them (RUNNER_TEMP/anyarch-qemu-cache) and make the archive
   // as @actions/cache does with zstd: paths relative to the workspace, `tar --posix` piped through zstdmt.
@@ -519,14 +604,35 @@ async function rowRestore() {
   const archiveDir = path.join(d.base, 'archive');
   mkdirSync(archiveDir);
   writeFileSync(path.join(archiveDir, 'manifest.txt'), path.relative(d.workspace, cacheDir));
-  await mustRun('tar', ['--posix', '-cf', 'cache.tzst', '--exclude', 'cache.tzst', '-P', '-C', d.workspace,
-    '--files-from', 'manifest.txt', '--use-compress-program', 'zstdmt'], { cwd: archiveDir });
+  await mustRun(
+    'tar',
+    [
+      '--posix',
+      '-cf',
+      'cache.tzst',
+      '--exclude',
+      'cache.tzst',
+      '-P',
+      '-C',
+      d.workspace,
+      '--files-from',
+      'manifest.txt',
+      '--use-compress-program',
+      'zstdmt',
+    ],
+    { cwd: archiveDir },
+  );
   const archive = path.join(archiveDir, 'cache.tzst');
   const size = statSync(archive).size;
   const extract = async () => {
     rmSync(cacheDir, { recursive: true, force: true });
-    const r = await mustRun('tar', ['-xf', archive, '-P', '-C', d.workspace, '--use-compress-program', 'unzstd'], { cwd: d.workspace });
-    if (statSync(path.join(cacheDir, 'qemu-aarch64')).size !== statSync(emu).size) throw new Error('extraction produced a different file');
+    const r = await mustRun(
+      'tar',
+      ['-xf', archive, '-P', '-C', d.workspace, '--use-compress-program', 'unzstd'],
+      { cwd: d.workspace },
+    );
+    if (statSync(path.join(cacheDir, 'qemu-aarch64')).size !== statSync(emu).size)
+      throw new Error('extraction produced a different file');
     return r.seconds;
   };
   const s = await measure('cache archive extraction', RUNS, extract, 1);
@@ -544,7 +650,7 @@ async function rowRestore() {
   };
 }
 
-async function rowExec() {
+async function rowExec(): Promise<RowOut[]> {
   const emu = await emulator();
   const d = freshDir('exec');
   const guest = path.join(d, 'exec-chain-aarch64');
@@ -552,27 +658,32 @@ async function rowExec() {
   const src = path.join(HERE, 'exec-chain.c');
   await mustRun('aarch64-linux-gnu-gcc', ['-O2', '-static', '-o', guest, src]);
   await mustRun('gcc', ['-O2', '-static', '-o', host, src]);
-  const cmd = {
+  type How = 'emulated' | 'native';
+  const cmd: Record<How, (args: string[]) => [string, string[]]> = {
     emulated: (args) => [emu, ['-execve', emu, guest, ...args]],
     native: (args) => [host, args],
   };
-  const time = (how, args) => async () => {
+  const time = (how: How, args: string[]) => async () => {
     const [c, a] = cmd[how](args);
     return (await mustRun(c, a, { cwd: d })).seconds;
   };
-  const results = {};
-  for (const [kind, args] of [['chain', (n) => [String(n)]], ['fork', (n) => ['-f', String(n)]]]) {
-    for (const how of ['emulated', 'native']) {
+  const results: Record<string, number> = {};
+  const kinds: [string, (n: number) => string[]][] = [
+    ['chain', (n) => [String(n)]],
+    ['fork', (n) => ['-f', String(n)]],
+  ];
+  for (const [kind, args] of kinds) {
+    for (const how of ['emulated', 'native'] as const) {
       const full = await measure(`${kind} ${how} x${EXECS}`, RUNS, time(how, args(EXECS)), 1);
       const none = await measure(`${kind} ${how} x0`, RUNS, time(how, args(0)), 1);
       results[`${kind}-${how}`] = (full - none) / EXECS;
     }
   }
   rmSync(d, { recursive: true, force: true });
-  const line = (kind) => ({
-    ours: `${fmtMicros(results[`${kind}-emulated`])} per exec (qemu-aarch64 -execve)`,
-    base: `${fmtMicros(results[`${kind}-native`])} (native x86-64)`,
-    ratio: `${ratio(results[`${kind}-emulated`] / results[`${kind}-native`])} native`,
+  const line = (kind: string) => ({
+    ours: `${fmtMicros(results[`${kind}-emulated`]!)} per exec (qemu-aarch64 -execve)`,
+    base: `${fmtMicros(results[`${kind}-native`]!)} (native x86-64)`,
+    ratio: `${ratio(results[`${kind}-emulated`]! / results[`${kind}-native`]!)} native`,
   });
   const notes = [
     `a static C program (scripts/bench/exec-chain.c) built for aarch64 and for x86-64; per exec = ` +
@@ -580,47 +691,75 @@ async function rowExec() {
       `native: the x86-64 build run directly`,
     `execve chain: the program execs itself ${EXECS} times in one process`,
   ];
-  if (existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')) {
-    notes.push('a binfmt_misc handler for aarch64 is registered on this machine (-execve does not use it)');
+  // The suites' own check (tests/lib/no-binfmt.sh): -execve does not use a handler, but say so.
+  const binfmt = checkBinfmt(['aarch64']);
+  if (binfmt.result === 'found') {
+    notes.push(
+      `a binfmt_misc handler can run aarch64 programs on this machine (-execve does not use it): ${binfmt.message.split('\n')[0]}`,
+    );
+  } else if (binfmt.result === 'unknown') {
+    notes.push(
+      `whether a binfmt_misc handler runs aarch64 programs here is unknown: ${binfmt.message.split('\n')[0]}`,
+    );
   }
   return [
     { ...line('chain'), runs: RUNS, label: 'execve chain', notes },
-    { ...line('fork'), runs: RUNS, label: 'fork + exec + wait', notes: [
-      `fork + exec: the program forks ${EXECS} children one after the other, each execs the program, the parent waits`,
-    ] },
+    {
+      ...line('fork'),
+      runs: RUNS,
+      label: 'fork + exec + wait',
+      notes: [
+        `fork + exec: the program forks ${EXECS} children one after the other, each execs the program, the parent waits`,
+      ],
+    },
   ];
 }
 
 let sizeRowStarted = false;
-async function rowSize() {
+async function rowSize(): Promise<RowOut> {
   sizeRowStarted = true;
   const tc = await toolCache();
   const base = await baseImage();
   const d = freshDir('size');
   mkdirSync(path.join(d, 'ctx'));
   writeFileSync(path.join(d, 'ctx', 'Dockerfile'), `FROM ${base}\nRUN echo hello > /hello\n`);
-  const sizeOf = (ref) => {
-    const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Size}}', ref], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`docker image inspect ${ref}: ${r.stderr}`);
-    return Number(r.stdout.trim());
-  };
-  const added = {};
-  for (const [k, keep] of [['plain', 'false'], ['keep', 'true']]) {
+  const added: Record<string, number> = {};
+  for (const [k, keep] of [
+    ['plain', 'false'],
+    ['keep', 'true'],
+  ] as const) {
     log(`  size: building ${SIZE_TAGS[k]} (keep-emulator ${keep})`);
     const r = await cli(
-      ['--arch', 'aarch64', '--qemu-version', series().series, '--qemu-source', 'debian', '--install-deps', 'false',
-        '--context', 'ctx', '--tags', SIZE_TAGS[k], '--load', 'true', '--keep-emulator', keep],
+      [
+        '--arch',
+        'aarch64',
+        '--qemu-version',
+        series().series,
+        '--qemu-source',
+        'debian',
+        '--install-deps',
+        'false',
+        '--context',
+        'ctx',
+        '--tags',
+        SIZE_TAGS[k],
+        '--load',
+        'true',
+        '--keep-emulator',
+        keep,
+      ],
       { toolCacheDir: tc.root, cwd: d, name: `size-${k}` },
     );
-    if (r.outputs.get('cache-hit') !== 'tool-cache') throw new Error(`expected a tool-cache hit, got cache-hit=${r.outputs.get('cache-hit')}`);
-    added[k] = sizeOf(SIZE_TAGS[k]) - sizeOf(base);
+    if (r.outputs.get('cache-hit') !== 'tool-cache')
+      throw new Error(`expected a tool-cache hit, got cache-hit=${r.outputs.get('cache-hit')}`);
+    added[k] = imageSize(SIZE_TAGS[k]) - imageSize(base);
   }
   const emuSize = statSync(await emulator()).size;
   rmSync(d, { recursive: true, force: true });
   return {
-    ours: `+${fmtBytes(added.plain)} without keep-emulator`,
-    base: `+${fmtBytes(added.keep)} with keep-emulator`,
-    ratio: `difference ${fmtBytes(added.keep - added.plain)}`,
+    ours: `+${fmtBytes(added['plain']!)} without keep-emulator`,
+    base: `+${fmtBytes(added['keep']!)} with keep-emulator`,
+    ratio: `difference ${fmtBytes(added['keep']! - added['plain']!)}`,
     runs: 1,
     notes: [
       `\`FROM ${base}\` + \`RUN echo hello > /hello\` built with the CLI (emulator from the tool cache, --load true); ` +
@@ -632,27 +771,64 @@ async function rowSize() {
 
 // ---------------------------------------------------------------- the table
 
-const ROWS = [
-  { n: 1, name: 'compile', what: 'cold compile, qemu-aarch64', fn: rowCompile, needs: ['tar', 'xz', 'patch', 'make', 'ninja', 'gcc', 'strip'] },
-  { n: 2, name: 'multi', what: `cold compile, ${MULTI_ARCHES.join(' + ')}`, fn: rowMulti, needs: ['tar', 'xz', 'patch', 'ninja', 'gcc', 'strip'] },
+interface Row {
+  readonly n: number;
+  readonly name: string;
+  readonly what: string;
+  readonly fn: () => Promise<RowOut | RowOut[]>;
+  /** Commands the row runs. */
+  readonly needs: readonly string[];
+}
+
+const ROWS: readonly Row[] = [
+  {
+    n: 1,
+    name: 'compile',
+    what: 'cold compile, qemu-aarch64',
+    fn: rowCompile,
+    needs: ['tar', 'xz', 'patch', 'make', 'ninja', 'gcc', 'strip'],
+  },
+  {
+    n: 2,
+    name: 'multi',
+    what: `cold compile, ${MULTI_ARCHES.join(' + ')}`,
+    fn: rowMulti,
+    needs: ['tar', 'xz', 'patch', 'ninja', 'gcc', 'strip'],
+  },
   { n: 3, name: 'warm', what: 'warm path: action step, tool-cache hit', fn: rowWarm, needs: [] },
-  { n: 4, name: 'restore', what: 'Actions cache restore', fn: rowRestore, needs: ['tar', 'zstdmt', 'unzstd'] },
+  {
+    n: 4,
+    name: 'restore',
+    what: 'Actions cache restore',
+    fn: rowRestore,
+    needs: ['tar', 'zstdmt', 'unzstd'],
+  },
   { n: 5, name: 'exec', what: 'per-exec cost', fn: rowExec, needs: ['aarch64-linux-gnu-gcc', 'gcc'] },
   { n: 6, name: 'size', what: 'bytes added to an image', fn: rowSize, needs: ['docker'] },
 ];
-const PACKAGES = {
-  xz: 'xz-utils', ninja: 'ninja-build', strip: 'binutils', zstdmt: 'zstd', unzstd: 'zstd',
-  'aarch64-linux-gnu-gcc': 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross', docker: 'docker.io',
+const PACKAGES: Record<string, string> = {
+  xz: 'xz-utils',
+  ninja: 'ninja-build',
+  strip: 'binutils',
+  zstdmt: 'zstd',
+  unzstd: 'zstd',
+  'aarch64-linux-gnu-gcc': 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross',
+  docker: 'docker.io',
 };
 
-function selectedRows() {
-  if (!opts.only) return ROWS;
-  const want = opts.only.split(',').map((s) => s.trim()).filter(Boolean);
-  const rows = [];
+function selectedRows(): Row[] {
+  if (!opts.only) return [...ROWS];
+  const want = opts.only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const rows: Row[] = [];
   for (const w of want) {
     const r = ROWS.find((x) => String(x.n) === w || x.name === w);
     if (!r) {
-      process.stderr.write(`bench: unknown row '${w}' (rows: ${ROWS.map((x) => `${x.n} ${x.name}`).join(', ')})\n`);
+      process.stderr.write(
+        `bench: unknown row '${w}' (rows: ${ROWS.map((x) => `${x.n} ${x.name}`).join(', ')})\n`,
+      );
       process.exit(2);
     }
     if (!rows.includes(r)) rows.push(r);
@@ -660,15 +836,18 @@ function selectedRows() {
   return rows.sort((a, b) => a.n - b.n);
 }
 
-function machine() {
+function machine(): string[] {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
   const ram = (os.totalmem() / 2 ** 30).toFixed(1);
   const osName = existsSync('/etc/os-release')
-    ? /^PRETTY_NAME="?(.*?)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type()
+    ? (/^PRETTY_NAME="?(.*?)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type())
     : os.type();
   const git = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   return [
     `Machine: ${model}, ${os.availableParallelism()} cores, ${ram} GiB RAM; ${osName}, Linux ${os.release()}, node ${process.version}`,
     `QEMU ${series().version} (series ${series().series}); commit ${git.status === 0 ? git.stdout.trim() : 'unknown'}; ` +
@@ -676,39 +855,63 @@ function machine() {
   ];
 }
 
-const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (s: string | number) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A row's table lines ("| 5a | … |") and its notes ("5a. …"). */
-function tableRows(row, out) {
-  const lines = [];
-  const notes = [];
+function tableRows(row: Row, out: readonly RowOut[]): { lines: string[]; notes: string[] } {
+  const lines: string[] = [];
+  const notes: string[] = [];
   out.forEach((o, i) => {
     const n = out.length > 1 ? `${row.n}${String.fromCharCode(97 + i)}` : String(row.n);
     const what = o.label ? `${row.what}: ${o.label}` : row.what;
-    lines.push(`| ${n} | ${cell(what)} | ${cell(o.ours)} | ${cell(o.base)} | ${cell(o.ratio)} | ${o.runs || ''} |`);
+    lines.push(
+      `| ${n} | ${cell(what)} | ${cell(o.ours)} | ${cell(o.base)} | ${cell(o.ratio)} | ${o.runs || ''} |`,
+    );
     for (const note of o.notes) notes.push(`${n}. ${note}`);
   });
   return { lines, notes };
 }
 
-async function main() {
+interface RowResult {
+  readonly row: Row;
+  readonly out: readonly RowOut[];
+  readonly failed?: boolean;
+}
+
+async function main(): Promise<number> {
   const rows = selectedRows();
   for (const f of ['main/index.js', 'post/index.js', 'cli/index.js']) {
-    if (!existsSync(path.join(DIST, f))) throw new Error(`${path.join(DIST, f)} is missing: run npm run build`);
+    if (!existsSync(path.join(DIST, f)))
+      throw new Error(`${path.join(DIST, f)} is missing: run npm run build`);
   }
   const header = machine();
   for (const l of header) log(l);
   const started = Date.now();
-  const results = [];
+  const results: RowResult[] = [];
   for (const row of rows) {
     const missing = row.needs.filter((c) => !have(c));
-    if (row.name === 'size' && missing.length === 0 && spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
+    if (
+      row.name === 'size' &&
+      missing.length === 0 &&
+      spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0
+    ) {
       missing.push('a running dockerd (scripts/start-dockerd.sh)');
     }
     if (missing.length > 0) {
       const pkgs = [...new Set(missing.map((c) => PACKAGES[c] ?? c))].join(' ');
       log(`row ${row.n} (${row.name}) skipped: missing ${missing.join(', ')}`);
-      results.push({ row, out: [{ ours: `skipped: missing ${missing.join(', ')} (${pkgs})`, base: '', ratio: '', runs: 0, notes: [] }] });
+      results.push({
+        row,
+        out: [
+          {
+            ours: `skipped: missing ${missing.join(', ')} (${pkgs})`,
+            base: '',
+            ratio: '',
+            runs: 0,
+            notes: [],
+          },
+        ],
+      });
       continue;
     }
     log(`row ${row.n} (${row.name}): ${row.what}`);
@@ -717,18 +920,28 @@ async function main() {
       const out = await row.fn();
       results.push({ row, out: Array.isArray(out) ? out : [out] });
     } catch (err) {
-      log(`row ${row.n} (${row.name}) failed: ${err.message}`);
-      const first = String(err.message).split('\n')[0];
-      results.push({ row, failed: true, out: [{ ours: `failed: ${first}`, base: '', ratio: '', runs: 0, notes: [] }] });
+      const message = (err as Error).message;
+      log(`row ${row.n} (${row.name}) failed: ${message}`);
+      const first = String(message).split('\n')[0];
+      results.push({
+        row,
+        failed: true,
+        out: [{ ours: `failed: ${first}`, base: '', ratio: '', runs: 0, notes: [] }],
+      });
     }
     log(`row ${row.n} (${row.name}) took ${fmtSeconds((Date.now() - t0) / 1000)}`);
     // Each row's lines as soon as it is done: a run stopped later keeps what it measured.
-    const done = tableRows(row, results[results.length - 1].out);
+    const done = tableRows(row, results.at(-1)!.out);
     for (const l of [...done.lines, ...done.notes]) log(`  ${l}`);
   }
 
-  const lines = [...header, '', '| # | measurement | anyarch | compared with | ratio | runs |', '|---|---|---|---|---|---|'];
-  const notes = [];
+  const lines = [
+    ...header,
+    '',
+    '| # | measurement | anyarch | compared with | ratio | runs |',
+    '|---|---|---|---|---|---|',
+  ];
+  const notes: string[] = [];
   for (const { row, out } of results) {
     const r = tableRows(row, out);
     lines.push(...r.lines);
@@ -737,19 +950,19 @@ async function main() {
   if (notes.length) lines.push('', ...notes);
   lines.push('', `Total time: ${fmtSeconds((Date.now() - started) / 1000)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  return results.some((r) => r.failed || r.out[0].runs === 0) ? 1 : 0;
+  return results.some((r) => r.failed || r.out[0]!.runs === 0) ? 1 : 0;
 }
 
 // ---------------------------------------------------------------- cleanup
 
 /** Stop the running command: SIGTERM to its process group (ninja and make pass it on), then SIGKILL. */
-async function stopCurrent() {
+async function stopCurrent(): Promise<void> {
   const child = current;
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const closed = new Promise((resolve) => child.once('close', resolve));
-  const signal = (sig) => {
+  const signal = (sig: NodeJS.Signals) => {
     try {
-      process.kill(-child.pid, sig);
+      process.kill(-child.pid!, sig);
     } catch {
       // already gone
     }
@@ -762,13 +975,15 @@ async function stopCurrent() {
   }
 }
 
-function cleanup() {
-  if (sizeRowStarted) for (const tag of Object.values(SIZE_TAGS)) spawnSync('docker', ['image', 'rm', '--force', tag], { stdio: 'ignore' });
+function cleanup(): void {
+  if (sizeRowStarted)
+    for (const tag of Object.values(SIZE_TAGS))
+      spawnSync('docker', ['image', 'rm', '--force', tag], { stdio: 'ignore' });
   if (baseImageCreated) spawnSync('docker', ['image', 'rm', '--force', BASE_TAG], { stdio: 'ignore' });
   if (temp) rmSync(temp, { recursive: true, force: true });
 }
 let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(sig, async () => {
     if (stopping) return;
     stopping = true;
@@ -783,7 +998,7 @@ let code = 1;
 try {
   code = await main();
 } catch (err) {
-  process.stderr.write(`bench: ${err.message}\n`);
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
 } finally {
   cleanup();
 }
