@@ -11,19 +11,14 @@ import {
   type BuildxOptions,
 } from '../../src/buildx-options.js';
 import { InputError } from '../../src/inputs.js';
+import { inputErrorOf } from './fixtures/inputs.js';
 
 function parse(values: Record<string, string>): BuildxOptions {
   return parseBuildxOptions((name) => values[name] ?? '');
 }
 
 function error(values: Record<string, string>): InputError {
-  try {
-    parse(values);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
+  return inputErrorOf(() => parse(values));
 }
 
 const NONE: BuildxOptions = parse({});

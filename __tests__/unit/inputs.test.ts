@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, parseInputs, type Inputs } from '../../src/inputs.js';
-import { getterOf } from './fixtures/inputs.js';
+import { getterOf, inputErrorOf } from './fixtures/inputs.js';
 
 const WS = '/ws/repo';
 
@@ -12,13 +12,7 @@ function parse(values: Record<string, string>): Inputs {
 }
 
 function error(values: Record<string, string>): InputError {
-  try {
-    parse(values);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
+  return inputErrorOf(() => parse(values));
 }
 
 describe('parseInputs', () => {

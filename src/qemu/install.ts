@@ -2,8 +2,7 @@
 // Tool cache first, then the Actions cache, then a compile from source (saved to both).
 // Anything cached that fails its self-test is discarded and rebuilt. The stores and the
 // compile are passed in (EmulatorStores), so the order of precedence is testable on its own.
-import { promises as fs, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { restoreFromActionsCache, saveToActionsCache } from '../cache/actions-cache.js';
@@ -12,6 +11,7 @@ import { findInToolCache, removeFromToolCache, saveToToolCache } from '../cache/
 import type { InstallDeps, QemuSource } from '../inputs.js';
 import { buildEmulators } from './build.js';
 import { configureFlags } from './configure.js';
+import { sha256File } from '../util/hash.js';
 import { ensureBuildDeps, ensureSourceDeps } from './deps.js';
 import { selfTest } from './selftest.js';
 import type { SeriesEntry } from './series.js';
@@ -122,8 +122,8 @@ export function runnerStores(
 }
 
 /** Cache names of each target's own entry. */
-function cacheNamesFor(req: EmulatorRequest): Map<string, EmulatorCacheNames> {
-  const patchSha256 = createHash('sha256').update(readFileSync(req.patchFile)).digest('hex');
+async function cacheNamesFor(req: EmulatorRequest): Promise<Map<string, EmulatorCacheNames>> {
+  const patchSha256 = await sha256File(req.patchFile);
   const names = new Map<string, EmulatorCacheNames>();
   for (const target of req.targets) {
     names.set(
@@ -228,7 +228,7 @@ async function gather(
 }
 
 export async function installEmulators(req: EmulatorRequest, stores: EmulatorStores): Promise<Emulator> {
-  const names = cacheNamesFor(req);
+  const names = await cacheNamesFor(req);
   for (const [t, n] of names) core.info(`Emulator cache key ${n.key} (qemu-${t})`);
 
   // Each target on its own: tool cache, then the Actions cache.
