@@ -15,13 +15,19 @@
 //                     the body to a file under ${TMPDIR:-/tmp} and runs the named interpreter on
 //                     it (BuildKit mounts the file instead; that needs a newer frontend).
 // The emulator's own -execve makes every program the command starts emulated too.
+// A RUN that spanned several lines (continuations, comments, heredoc bodies) is followed by one
+// blank line per extra line, so every instruction stays on its line of the user's file and
+// BuildKit's "Dockerfile:N" in an error names the user's line (build-error.ts reads those).
 //
 // Limitations: a SHELL set in a base image's config (not in this Dockerfile) is not seen, so
 // such stages get ["/bin/sh","-c"]; ONBUILD triggers of base images run unwrapped; a user's own
 // exec-form RUN containing "<<" is misread as a heredoc by the parser and is refused.
 // Every stage of another foreign platform is an error: one build emulates one guest.
 // With inject "copy" (the classic builder), the emulator is COPYed into each guest stage instead
-// of mounted, and the RUN lines are the same minus the --mount flag.
+// of mounted, and the RUN lines are the same minus the --mount flag. Each COPY is a line of its
+// own after the FROM, so there line numbers do shift, by one per guest FROM above: the classic
+// builder names failed steps by "Step i/n" and their command, not by line, and build-error.ts
+// finds the instruction from the command.
 import path from 'node:path';
 import { From, Run } from 'dockerfile-ast';
 import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
@@ -56,8 +62,11 @@ export interface RewriteResult {
 // Characters that would break the comma-separated --mount value or the line.
 const MOUNT_UNSAFE = /[\s,"'=]/;
 
+// Line breaks as the parser counts them (see text.ts).
+const LINE_BREAK = /\r\n|\r|\n/g;
+
 /** The argv BuildKit would have executed for this RUN, before wrapping in the emulator. */
-function commandArgv(cmd: RunCommand, shell: readonly string[]): string[] {
+export function commandArgv(cmd: RunCommand, shell: readonly string[]): string[] {
   switch (cmd.kind) {
     case 'exec':
       return [...cmd.argv];
@@ -94,7 +103,8 @@ export function execJson(argv: readonly string[]): string {
   return JSON.stringify(argv).replace(/</g, '\\u003c');
 }
 
-function heredocNames(run: Run, text: string, index: LineIndex): HeredocName[] {
+/** The heredocs the parser found in `run`, in order, for parseRun. */
+export function heredocNames(run: Run, text: string, index: LineIndex): HeredocName[] {
   return run.getHeredocs().map((h) => {
     const r = h.getStartRange();
     const start = text.slice(offsetOf(index, r.start), offsetOf(index, r.end));
@@ -147,7 +157,12 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
     const argv = [emu, '-execve', emu, ...commandArgv(parsed.command, shell)];
     const keyword = instruction.getInstruction();
     const flags = [...parsed.command.flags, ...(copy ? [] : [mount])].join(' ');
-    edits.push({ from, to, text: [keyword, ...(flags === '' ? [] : [flags]), execJson(argv)].join(' ') });
+    // The line breaks the instruction spanned follow it as blank lines, in the file's own style,
+    // so every later instruction keeps its line number (BuildKit skips blank lines between
+    // instructions; this line has no continuation for them to fall into).
+    const breaks = text.slice(from, to).match(LINE_BREAK) ?? [];
+    const line = [keyword, ...(flags === '' ? [] : [flags]), execJson(argv)].join(' ');
+    edits.push({ from, to, text: line + breaks.join('') });
   }
 
   let out = '';

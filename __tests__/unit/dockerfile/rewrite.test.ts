@@ -17,6 +17,8 @@ const SH = '"/bin/sh","-c"';
 const run = (args: string, flags = ''): string => `RUN ${flags}${M} [${Q},${args}]`;
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
+// The blank lines that follow a RUN which spanned n+1 lines, keeping later lines in place.
+const pad = (n: number): string[] => Array<string>(n).fill('');
 
 interface Case {
   name: string;
@@ -152,7 +154,9 @@ const CASES: Case[] = [
     output: lines(
       'FROM debian',
       run(`${SH},"apt-get update &&     apt-get install -y        curl     && rm -rf /var/lib/apt/lists/*"`),
+      ...pad(6),
       run(`${SH},"pip install x"`, '--mount=type=cache,target=/root/.cache '),
+      ...pad(2),
       'WORKDIR /x',
     ),
   },
@@ -170,6 +174,7 @@ const CASES: Case[] = [
       '# escape=`',
       'FROM alpine',
       run(`${SH},"echo C:\\\\path\\\\   && echo \\"done\\" \\\\"`),
+      ...pad(2),
       'COPY a b',
     ),
   },
@@ -195,9 +200,13 @@ const CASES: Case[] = [
     output: lines(
       'FROM alpine',
       run(`${SH},"set -e\\necho \\"$HOME\\" \\\\\\n"`),
+      ...pad(3),
       run(`${SH},"indented\\ntwice\\n"`),
+      ...pad(3),
       run(`${SH},"echo $NOT_EXPANDED_BY_BUILDKIT\\n"`, '--network=none '),
+      ...pad(2),
       run(`${SH},""`),
+      ...pad(1),
       'CMD ["x"]',
     ),
   },
@@ -227,9 +236,13 @@ const CASES: Case[] = [
       'FROM alpine',
       'SHELL ["/bin/ash", "-c"]',
       run('"/bin/ash","-c","cat \\u003c\\u003cEOF > /etc/motd\\nhello $USER\\n\\nEOF"'),
+      ...pad(3),
       run('"/bin/ash","-c","cat \\u003c\\u003c-EOT   > /x\\n\\thello\\nEOT"'),
+      ...pad(3),
       run('"/bin/ash","-c","python3 \\u003c\\u003c\\"PY\\"\\nprint(\\"hi\\")\\nPY"'),
+      ...pad(2),
       run('"/bin/ash","-c","\\u003c\\u003cA \\u003c\\u003cB sh -c \\"cat /dev/stdin\\"\\na\\nA\\nb\\nB"'),
+      ...pad(4),
     ),
   },
   {
@@ -252,11 +265,13 @@ const CASES: Case[] = [
           `printf '%s' '#!/usr/bin/env python3\\nprint('\\\\''it'\\\\'''\\\\''s'\\\\'')\\n' >\\"$f\\" || exit\\n` +
           `'/usr/bin/env' 'python3' \\"$f\\"\\nrc=$?\\nrm -f \\"$f\\"\\nexit $rc"`,
       ),
+      ...pad(3),
       run(
         `${SH},"f=\\"\${TMPDIR:-/tmp}/anyarch-heredoc.$$\\"\\n` +
           `printf '%s' '#!/bin/bash -eu\\necho hi\\n' >\\"$f\\" || exit\\n` +
           `'/bin/bash' '-eu' \\"$f\\"\\nrc=$?\\nrm -f \\"$f\\"\\nexit $rc"`,
       ),
+      ...pad(3),
     ),
   },
   {
@@ -316,7 +331,7 @@ const CASES: Case[] = [
   {
     name: 'CRLF line ends, lower-case keyword, indented RUN, ONBUILD untouched',
     input: 'FROM alpine\r\nrun echo a \\\r\n  b\r\n  RUN echo c\r\nONBUILD RUN echo later\r\n',
-    output: `FROM alpine\r\nrun ${M} [${Q},${SH},"echo a   b"]\r\n  ${run(`${SH},"echo c"`)}\r\nONBUILD RUN echo later\r\n`,
+    output: `FROM alpine\r\nrun ${M} [${Q},${SH},"echo a   b"]\r\n\r\n  ${run(`${SH},"echo c"`)}\r\nONBUILD RUN echo later\r\n`,
   },
 ];
 
@@ -474,6 +489,121 @@ describe('analyzeStages', () => {
   it('rejects a guest platform it cannot emulate', () => {
     expect(() => analyzeStages('FROM alpine\n', { guestPlatform: 'linux/sparc64' })).toThrow(
       /guest platform: unsupported platform "linux\/sparc64"/,
+    );
+  });
+});
+
+describe('rewriteDockerfile keeps line numbers', () => {
+  // Multi-line RUNs of every kind, comments and blank lines inside and between them, a host
+  // stage, ONBUILD, and a last RUN without a final line break.
+  const USER = [
+    '# syntax=docker/dockerfile:1',
+    'ARG BASE=debian',
+    'FROM --platform=$BUILDPLATFORM golang AS host',
+    'RUN go build \\',
+    '    -o /out/app .',
+    '',
+    'FROM ${BASE} AS guest',
+    '# set-up',
+    'RUN apt-get update && \\',
+    '    # a comment inside',
+    '',
+    '    apt-get install -y \\',
+    '      curl',
+    'ENV A=1 \\',
+    '    B=2',
+    'RUN <<EOF',
+    'set -e',
+    'echo "$A"',
+    'EOF',
+    'RUN --network=none <<-EOT',
+    '#!/bin/sh -e',
+    '\techo hi',
+    '\tEOT',
+    'RUN cat <<EOF >/etc/motd \\',
+    '  && echo done',
+    'hello',
+    'EOF',
+    'ONBUILD RUN echo \\',
+    '  later',
+    'COPY --from=host /out/app /app',
+    'RUN [ "/app", \\',
+    '      "--version" ]',
+    'FROM guest',
+    'RUN echo last \\',
+    '  && true',
+  ].join('\n');
+
+  interface Shape {
+    keyword: string;
+    line: number;
+  }
+  const shape = (text: string): Shape[] =>
+    DockerfileParser.parse(text)
+      .getInstructions()
+      .map((i) => ({ keyword: i.getKeyword(), line: i.getRange().start.line }));
+  const guestRuns = (text: string): string[][] => {
+    const a = analyzeStages(text, OPTS);
+    return a.instructions
+      .filter(({ instruction, stage }) => instruction.getKeyword() === 'RUN' && a.stages[stage]?.guest)
+      .map(({ instruction }) => {
+        const cmd = parseRun(instruction.getTextContent().split('\n'), a.escape, []).command;
+        return cmd.kind === 'exec' ? [...cmd.argv] : [];
+      });
+  };
+  const EMU = ['/.anyarch/qemu-aarch64', '-execve', '/.anyarch/qemu-aarch64'];
+  const EXPECTED_RUNS = [
+    [...EMU, '/bin/sh', '-c', 'apt-get update &&     apt-get install -y       curl'],
+    [...EMU, '/bin/sh', '-c', 'set -e\necho "$A"\n'],
+    [...EMU, '/bin/sh', '-c', expect.stringContaining("'/bin/sh' '-e' \"$f\"")],
+    [...EMU, '/bin/sh', '-c', 'cat <<EOF >/etc/motd   && echo done\nhello\nEOF'],
+    [...EMU, '/app', '--version'],
+    [...EMU, '/bin/sh', '-c', 'echo last   && true'],
+  ];
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('%s: every instruction starts on its line, and the output reads as the same instructions', (_n, eol) => {
+    const input = USER.replace(/\n/g, eol);
+    const out = rewriteDockerfile(input, OPTS);
+    expect(out.rewritten).toBe(6);
+    expect(shape(out.dockerfile)).toEqual(shape(input));
+    expect(out.dockerfile.split(/\r\n|\r|\n/)).toHaveLength(input.split(/\r\n|\r|\n/).length);
+    // The line ends stay the file's own: no LF alone in a CRLF file.
+    if (eol === '\r\n') expect(out.dockerfile.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect(guestRuns(out.dockerfile)).toEqual(EXPECTED_RUNS);
+    // A guest RUN's first line is its rewrite and its other lines are blank; the rest is as written.
+    const a = analyzeStages(input, OPTS);
+    const rewritten = new Map<number, string>();
+    for (const { instruction, stage } of a.instructions) {
+      if (instruction.getKeyword() !== 'RUN' || !a.stages[stage]?.guest) continue;
+      const { start, end } = instruction.getRange();
+      for (let l = start.line; l <= end.line; l++) rewritten.set(l, l === start.line ? 'RUN' : '');
+    }
+    expect(rewritten.size).toBe(21);
+    const outLines = out.dockerfile.split(eol);
+    input.split(eol).forEach((l, k) => {
+      const r = rewritten.get(k);
+      if (r === undefined) expect(outLines[k]).toBe(l);
+      else if (r === '') expect(outLines[k]).toBe('');
+      else expect(outLines[k]).toMatch(/^RUN (--network=none )?--mount=type=bind,from=anyarch-emu:abc123,/);
+    });
+  });
+
+  it('a rewritten RUN is followed by blank lines only', () => {
+    const out = rewriteDockerfile(lines('FROM alpine', 'RUN a \\', '  b', 'USER x'), OPTS).dockerfile;
+    expect(out).toBe(lines('FROM alpine', run(`${SH},"a   b"`), '', 'USER x'));
+  });
+
+  it('inject "copy" adds a line after each guest FROM: later lines move down by one per FROM', () => {
+    const input = USER;
+    const out = rewriteDockerfile(input, { ...OPTS, inject: 'copy' }).dockerfile;
+    const before = shape(input);
+    const after = shape(out).filter((s, k, all) => !(s.keyword === 'COPY' && all[k - 1]?.keyword === 'FROM'));
+    const guestFroms = [6, 32]; // 0-based lines of the guest FROMs
+    expect(after).toEqual(
+      before.map((s) => ({ ...s, line: s.line + guestFroms.filter((f) => f < s.line).length })),
     );
   });
 });
