@@ -1,54 +1,215 @@
-// The tiny image that carries an emulator into a build: FROM scratch + /qemu-<target>, tagged
-// by the binary's digest and built for the guest platform, so that BuildKit resolves
+// The tiny image that carries an emulator into a build: one layer holding /qemu-<target>, tagged
+// by the binary's digest and marked with the guest platform, so that BuildKit resolves
 // `--mount=type=bind,from=<it>` and `COPY --from=<it>` from the local image store.
+//
+// It is written here as an image archive and loaded, not built: a build stamps its time into
+// the image and keeps the binary's mtime, and the cache key of a RUN that mounts the image covers
+// the mounted files' metadata, so emulated RUN steps missed a registry cache whenever the binary
+// came with a new mtime (another machine, a restored cache). Every byte of the archive follows
+// from the binary's content and the platform: one binary, one image ID, on either image store.
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { sha256File } from '../util/hash.js';
-import type { ImageBuildSpec } from './buildx.js';
-import { buildWith } from './image-build.js';
+import { pack as tarPack, type Header } from 'tar-stream';
+import { mustRun } from '../util/exec.js';
 
 const EMULATOR_IMAGE_REPO = 'anyarch-emu';
+
+/** The one date in the image: its creation and its history's, so that no clock gets in. */
+export const EMULATOR_IMAGE_CREATED = '1970-01-01T00:00:00Z';
+const EPOCH = new Date(0);
 
 /** Tag of the emulator image for `target` whose binary has `sha256`. */
 export function emulatorImageRef(target: string, sha256: string): string {
   return `${EMULATOR_IMAGE_REPO}:${target}-${sha256.slice(0, 16)}`;
 }
 
-export function emulatorImageDockerfile(target: string): string {
-  return `FROM scratch\nCOPY qemu-${target} /qemu-${target}\n`;
+export interface ImagePlatform {
+  readonly os: string;
+  readonly architecture: string;
+  /** Only where the platform string names one (arm/v7): buildx writes none for arm64 either. */
+  readonly variant?: string;
 }
 
-/** Build and load the emulator image for `platform`; returns its reference. */
+/** An image config's os, architecture and variant from a platform string (linux/arm/v7). */
+export function imagePlatform(platform: string): ImagePlatform {
+  const parts = platform.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_]+$/.test(p))) {
+    throw new Error(`not a platform: "${platform}" (want os/architecture[/variant])`);
+  }
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The image config (its sha256 is the image ID on the classic store); `layerDiffId` is sha256:<hex>. */
+export function emulatorImageConfig(target: string, platform: string, layerDiffId: string): string {
+  const p = imagePlatform(platform);
+  return JSON.stringify({
+    architecture: p.architecture,
+    ...(p.variant !== undefined ? { variant: p.variant } : {}),
+    os: p.os,
+    created: EMULATOR_IMAGE_CREATED,
+    config: {},
+    rootfs: { type: 'layers', diff_ids: [layerDiffId] },
+    history: [{ created: EMULATOR_IMAGE_CREATED, created_by: `COPY qemu-${target} /qemu-${target}` }],
+  });
+}
+
+/** Where a blob sits in the archive, as in the archives `docker save` of Docker 25+ writes. */
+export function blobPath(hex: string): string {
+  return `blobs/sha256/${hex}`;
+}
+
+export interface BlobDescriptor {
+  /** sha256:<hex> */
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** Only the two fields, in the order Go writes them. */
+function descriptor(d: BlobDescriptor): BlobDescriptor {
+  return { digest: d.digest, size: d.size };
+}
+
+const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
+
+/**
+ * The image manifest, byte for byte the one containerd makes when it imports manifest.json
+ * alone, so that the containerd image store gives the image one ID whichever of the two
+ * descriptions of the archive its importer reads. That ID is this manifest's digest.
+ */
+export function emulatorImageManifest(config: BlobDescriptor, layer: BlobDescriptor): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MANIFEST_TYPE,
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...descriptor(config) },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', ...descriptor(layer) }],
+  });
+}
+
+/** A short reference (anyarch-emu:tag) in full, as containerd names images. */
+export function fullImageName(ref: string): string {
+  const first = ref.split('/')[0]!;
+  if (ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return ref;
+  return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+}
+
+/** index.json: the OCI layout's entry, which the containerd image store loads. */
+export function emulatorImageIndex(ref: string, manifest: BlobDescriptor): string {
+  const tag = ref.slice(ref.lastIndexOf(':') + 1);
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: MANIFEST_TYPE,
+        ...descriptor(manifest),
+        annotations: {
+          'io.containerd.image.name': fullImageName(ref),
+          'org.opencontainers.image.ref.name': tag,
+        },
+      },
+    ],
+  });
+}
+
+/** manifest.json: the `docker save` entry, which the classic image store loads. */
+export function dockerSaveManifest(ref: string, configHex: string, layerHex: string): string {
+  return JSON.stringify([{ Config: blobPath(configHex), RepoTags: [ref], Layers: [blobPath(layerHex)] }]);
+}
+
+/** A tar of buffers: root-owned, no user or group names, mtime 0, no pax headers. */
+async function tarOf(entries: readonly { name: string; mode: number; data?: Buffer }[]): Promise<Buffer> {
+  const p = tarPack();
+  const out = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of p) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  })();
+  for (const e of entries) {
+    const header: Partial<Header> & { name: string } = {
+      name: e.name,
+      mode: e.mode,
+      uid: 0,
+      gid: 0,
+      mtime: EPOCH,
+      type: e.data === undefined ? 'directory' : 'file',
+    };
+    if (e.data === undefined) p.entry(header);
+    else p.entry(header, e.data);
+  }
+  p.finalize();
+  return out;
+}
+
+/** The image's only layer: /qemu-<target>, mode 0755. */
+export function emulatorLayerTar(target: string, binary: Buffer): Promise<Buffer> {
+  return tarOf([{ name: `qemu-${target}`, mode: 0o755, data: binary }]);
+}
+
+function blob(data: Buffer): BlobDescriptor & { hex: string; data: Buffer } {
+  const hex = sha256Hex(data);
+  return { hex, digest: `sha256:${hex}`, size: data.length, data };
+}
+
+/**
+ * The whole `docker load` archive of the emulator image for `binary`, tagged `ref`: both a
+ * `docker save` archive (manifest.json) and an OCI layout (index.json) over the same blobs,
+ * as Docker 25+ writes them.
+ */
+export async function emulatorImageArchive(
+  target: string,
+  platform: string,
+  binary: Buffer,
+  ref: string,
+): Promise<Buffer> {
+  const layer = blob(await emulatorLayerTar(target, binary));
+  const config = blob(Buffer.from(emulatorImageConfig(target, platform, layer.digest)));
+  const manifest = blob(Buffer.from(emulatorImageManifest(config, layer)));
+  const file = (name: string, data: Buffer | string) => ({ name, mode: 0o644, data: Buffer.from(data) });
+  return tarOf([
+    { name: 'blobs/', mode: 0o755 },
+    { name: 'blobs/sha256/', mode: 0o755 },
+    file(blobPath(config.hex), config.data),
+    file(blobPath(layer.hex), layer.data),
+    file(blobPath(manifest.hex), manifest.data),
+    file('index.json', emulatorImageIndex(ref, manifest)),
+    file('manifest.json', dockerSaveManifest(ref, config.hex, layer.hex)),
+    file('oci-layout', '{"imageLayoutVersion":"1.0.0"}'),
+  ]);
+}
+
+/** Write the archive of the emulator image for `emulatorDir`/qemu-<target> to `file`; returns its reference. */
+export async function writeEmulatorImageArchive(
+  emulatorDir: string,
+  target: string,
+  platform: string,
+  file: string,
+): Promise<string> {
+  const binary = await fs.readFile(path.join(emulatorDir, `qemu-${target}`));
+  const ref = emulatorImageRef(target, sha256Hex(binary));
+  await fs.writeFile(file, await emulatorImageArchive(target, platform, binary, ref));
+  return ref;
+}
+
+/** Load the emulator image for `platform` into the daemon; returns its reference. */
 export async function buildEmulatorImage(
   emulatorDir: string,
   target: string,
   platform: string,
   workDir: string,
-  /** buildx builder, or undefined for the classic builder. */
-  builder: string | undefined,
 ): Promise<string> {
-  const bin = path.join(emulatorDir, `qemu-${target}`);
-  const ref = emulatorImageRef(target, await sha256File(bin));
-  const ctx = path.join(workDir, `emu-${target}`);
-  await fs.rm(ctx, { recursive: true, force: true });
-  await fs.mkdir(ctx, { recursive: true });
-  await fs.copyFile(bin, path.join(ctx, `qemu-${target}`));
-  await fs.chmod(path.join(ctx, `qemu-${target}`), 0o755);
-  await fs.writeFile(path.join(ctx, 'Dockerfile'), emulatorImageDockerfile(target));
-  const spec: ImageBuildSpec = {
-    platform,
-    file: path.join(ctx, 'Dockerfile'),
-    context: ctx,
-    tags: [ref],
-    buildArgs: new Map(),
-    labels: new Map(),
-    target: undefined,
-    push: false,
-    load: true,
-    iidFile: path.join(ctx, 'iid'),
-    metadataFile: path.join(ctx, 'metadata.json'),
-  };
-  await buildWith(spec, builder, { echo: false });
-  await fs.rm(ctx, { recursive: true, force: true });
-  return ref;
+  await fs.mkdir(workDir, { recursive: true });
+  const file = path.join(workDir, `emu-${target}.tar`);
+  try {
+    const ref = await writeEmulatorImageArchive(emulatorDir, target, platform, file);
+    await mustRun('docker', ['load', '-i', file]);
+    return ref;
+  } finally {
+    await fs.rm(file, { force: true });
+  }
 }
