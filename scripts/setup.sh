@@ -64,7 +64,7 @@ for p in docker.io ninja-build pkg-config libglib2.0-dev python3-venv python3-py
          gcc-i686-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu gcc-riscv64-linux-gnu \
          gcc-mips64el-linux-gnuabi64 libc6-dev-i386-cross libc6-dev-ppc64el-cross \
          libc6-dev-s390x-cross libc6-dev-riscv64-cross libc6-dev-mips64el-cross \
-         dpkg-dev file docker-registry iproute2 runc; do
+         dpkg-dev file docker-registry iproute2 runc openssh-client; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

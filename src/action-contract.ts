@@ -2,7 +2,7 @@
 
 /** The action's inputs, in action.yml's order, with their defaults. */
 export const INPUTS = [
-  { name: 'arch', default: '', required: true },
+  { name: 'arch', default: '', required: false },
   { name: 'qemu-version', default: 'latest', required: false },
   { name: 'qemu-source', default: 'upstream', required: false },
   { name: 'qemu-sha256', default: '', required: false },
@@ -16,6 +16,25 @@ export const INPUTS = [
   { name: 'labels', default: '', required: false },
   { name: 'target', default: '', required: false },
   { name: 'builder', default: '', required: false },
+  { name: 'platforms', default: '', required: false },
+  { name: 'secrets', default: '', required: false },
+  { name: 'secret-files', default: '', required: false },
+  { name: 'secret-envs', default: '', required: false },
+  { name: 'ssh', default: '', required: false },
+  { name: 'build-contexts', default: '', required: false },
+  { name: 'cache-from', default: '', required: false },
+  { name: 'cache-to', default: '', required: false },
+  { name: 'no-cache', default: 'false', required: false },
+  { name: 'no-cache-filters', default: '', required: false },
+  { name: 'pull', default: 'false', required: false },
+  { name: 'network', default: '', required: false },
+  { name: 'add-hosts', default: '', required: false },
+  { name: 'shm-size', default: '', required: false },
+  { name: 'ulimit', default: '', required: false },
+  { name: 'provenance', default: '', required: false },
+  { name: 'sbom', default: '', required: false },
+  { name: 'annotations', default: '', required: false },
+  { name: 'outputs', default: '', required: false },
   { name: 'push', default: 'false', required: false },
   { name: 'load', default: 'false', required: false },
   { name: 'keep-emulator', default: 'false', required: false },
@@ -35,6 +54,7 @@ export const OUTPUTS = [
   'imageid',
   'digest',
   'images',
+  'metadata',
 ] as const;
 
 export type OutputName = (typeof OUTPUTS)[number];

@@ -59,7 +59,7 @@
 // cache's token and URL from its own environment (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL...),
 // and secret-envs too, so the I/O code must run buildx with the action's environment.
 import { isIP } from 'node:net';
-import { InputError } from './inputs.js';
+import { InputError } from './input-error.js';
 
 // ---------------------------------------------------------------------------------------------
 // The list reader
@@ -710,7 +710,7 @@ function parseOutputs(items: readonly string[]): OutputSpec[] {
  * What depends on the image store or on the other inputs is checked by imageStoreProblems and
  * pipelineProblems.
  */
-export function parseBuildxOptions(get: (name: string) => string): BuildxOptions {
+export function parseBuildxOptions(get: (name: BuildxOptionInput | 'arch') => string): BuildxOptions {
   // build-push-action reads `outputs` without quoting, so quotes reach buildx as written.
   const items = (name: BuildxOptionInput): string[] =>
     readList(name, get(name), {
@@ -851,6 +851,23 @@ export function imageStoreProblems(opts: BuildxOptions, containerdStore: boolean
   return out;
 }
 
+/**
+ * What the daemon's own BuildKit cannot do: named build contexts need the Dockerfile frontend of
+ * BuildKit 0.10, first built into Docker Engine 23.0 (older ones fail with "unsupported frontend
+ * capability moby.buildkit.frontend.contexts"; a `# syntax=` line could fetch a newer frontend,
+ * but that is the user's choice to make, not ours).
+ */
+export function engineProblems(opts: BuildxOptions, engineVersion: string): Problem[] {
+  const major = Number(/^(\d+)\./.exec(engineVersion)?.[1] ?? 'NaN');
+  if (opts.buildContexts.length === 0 || !(major < 23)) return [];
+  return [
+    {
+      input: 'build-contexts',
+      message: `Input "build-contexts": named build contexts need Docker Engine 23.0 or newer (its built-in Dockerfile frontend), and this daemon is ${engineVersion}; upgrade Docker, or add "# syntax=docker/dockerfile:1" as the Dockerfile's first line when the daemon can pull that frontend`,
+    },
+  ];
+}
+
 export interface PipelineContext {
   /** Number of arches built (one image each, then a manifest list of them when pushed). */
   readonly archCount: number;
@@ -885,6 +902,18 @@ export function pipelineProblems(opts: BuildxOptions, ctx: PipelineContext): Pro
         'Input "provenance": with keep-emulator the image comes from a second build that adds the emulator to the first one, so its provenance would describe that build, not your Dockerfile; set provenance: false or keep-emulator: false',
     });
   }
+  // The inline cache travels in the first build's image, which keep-emulator does not push: the
+  // pushed image is the wrapper's, whose inline cache would describe only the wrapper build.
+  if (ctx.keepEmulator) {
+    for (const c of opts.cacheTo) {
+      if (c.type === 'inline') {
+        out.push({
+          input: 'cache-to',
+          message: `Input "cache-to": ${c.raw} puts the cache into the image built from your Dockerfile, and with keep-emulator the image pushed is a second build that adds the emulator to it, so the cache would not describe your steps; use type=registry (containerd image store) or keep-emulator: false`,
+        });
+      }
+    }
+  }
   if (ctx.archCount > 1) {
     for (const o of opts.outputs) {
       if (o.effect === 'file') {
@@ -909,6 +938,87 @@ export function pipelineProblems(opts: BuildxOptions, ctx: PipelineContext): Pro
     }
   }
   return out;
+}
+
+/** The inputs among these that are set (not empty, not false): what the classic builder cannot take. */
+export function inputsInUse(opts: BuildxOptions): BuildxOptionInput[] {
+  const used: [BuildxOptionInput, boolean][] = [
+    ['secrets', opts.secrets.some((s) => s.kind === 'value')],
+    ['secret-files', opts.secrets.some((s) => s.kind === 'file')],
+    ['secret-envs', opts.secrets.some((s) => s.kind === 'env')],
+    ['ssh', opts.ssh.length > 0],
+    ['build-contexts', opts.buildContexts.length > 0],
+    ['cache-from', opts.cacheFrom.length > 0],
+    ['cache-to', opts.cacheTo.length > 0],
+    ['no-cache', opts.noCache],
+    ['no-cache-filters', opts.noCacheFilters.length > 0],
+    ['pull', opts.pull],
+    ['network', opts.network !== undefined],
+    ['add-hosts', opts.addHosts.length > 0],
+    ['shm-size', opts.shmSize !== undefined],
+    ['ulimit', opts.ulimits.length > 0],
+    ['provenance', opts.provenance !== undefined],
+    ['sbom', opts.sbom !== undefined],
+    ['annotations', opts.annotations.length > 0],
+    ['outputs', opts.outputs.length > 0],
+  ];
+  return used.filter(([, on]) => on).map(([name]) => name);
+}
+
+/** What the classic builder (no buildx) cannot do: any of these inputs. */
+export function classicBuilderProblems(opts: BuildxOptions): Problem[] {
+  return inputsInUse(opts).map((input) => ({
+    input,
+    message: `Input "${input}" is passed to docker buildx, which is not available here (the classic builder has no such option). Install the buildx plugin (Debian/Ubuntu: apt-get install docker-buildx or docker-buildx-plugin)`,
+  }));
+}
+
+const NONE: BuildxOptions = {
+  platforms: [],
+  secrets: [],
+  ssh: [],
+  buildContexts: [],
+  cacheFrom: [],
+  cacheTo: [],
+  noCache: false,
+  noCacheFilters: [],
+  pull: false,
+  network: undefined,
+  addHosts: [],
+  shmSize: undefined,
+  ulimits: [],
+  provenance: undefined,
+  sbom: undefined,
+  annotations: [],
+  outputs: [],
+};
+
+/**
+ * keep-emulator builds twice: the user's Dockerfile, then a wrapper FROM it that adds the emulator.
+ * What the RUN steps and the layer cache need goes to the first build; what describes or exports
+ * the image the user gets goes to the second.
+ */
+export function splitForKeepEmulator(opts: BuildxOptions): { steps: BuildxOptions; image: BuildxOptions } {
+  const { secrets, ssh, buildContexts, cacheFrom, cacheTo, noCache, noCacheFilters, pull } = opts;
+  const { network, addHosts, shmSize, ulimits, provenance, sbom, annotations, outputs } = opts;
+  return {
+    steps: {
+      ...NONE,
+      secrets,
+      ssh,
+      buildContexts,
+      cacheFrom,
+      cacheTo,
+      noCache,
+      noCacheFilters,
+      pull,
+      network,
+      addHosts,
+      shmSize,
+      ulimits,
+    },
+    image: { ...NONE, provenance, sbom, annotations, outputs },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

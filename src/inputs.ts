@@ -5,6 +5,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { INPUTS, type InputName } from './action-contract.js';
 import { type Arch, resolveArchList } from './arch.js';
+import { parseBuildxOptions, BUILDX_OPTION_INPUTS, type BuildxOptions } from './buildx-options.js';
+import { InputError } from './input-error.js';
 
 export type QemuSource =
   | { readonly kind: 'upstream' }
@@ -47,6 +49,8 @@ export interface Inputs extends ImageOptions {
   readonly runShell: string;
   /** buildx builder named by the user; undefined = the Docker context's own (see docker/builder.ts). */
   readonly builder: string | undefined;
+  /** build-push-action's build inputs (secrets, cache, outputs, ...); see buildx-options.ts. */
+  readonly buildx: BuildxOptions;
 }
 
 export type InputGetter = (name: InputName) => string;
@@ -57,6 +61,10 @@ export const LIST_INPUTS: ReadonlySet<InputName> = new Set<InputName>([
   'tags',
   'build-args',
   'labels',
+  ...(Object.keys(BUILDX_OPTION_INPUTS) as (keyof typeof BUILDX_OPTION_INPUTS)[]).filter((name) => {
+    const mode = BUILDX_OPTION_INPUTS[name];
+    return mode === 'list' || mode === 'lines';
+  }),
 ]);
 
 const DEFAULTS: ReadonlyMap<InputName, string> = new Map(INPUTS.map((i) => [i.name, i.default]));
@@ -67,16 +75,6 @@ function withDefaults(get: InputGetter): InputGetter {
     const v = get(name);
     return v.trim() === '' ? (DEFAULTS.get(name) ?? '') : v;
   };
-}
-
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'InputError';
-  }
 }
 
 function bad(input: string, value: string, allowed: string): InputError {
@@ -254,13 +252,22 @@ export interface ParseOptions {
 export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
   const { workspace } = opts;
   const get = withDefaults(raw);
-  const archRaw = get('arch');
-  if (archRaw.trim() === '') throw new InputError('arch', 'Input "arch" is required');
+  // Read first: it checks that "arch" and "platforms" are not both set.
+  const buildx = parseBuildxOptions(get);
+  const archInput = get('arch').trim() !== '' ? 'arch' : 'platforms';
+  const archRaw = archInput === 'arch' ? get('arch') : buildx.platforms.join(',');
+  if (archRaw.trim() === '') {
+    throw new InputError(
+      'arch',
+      'Input "arch" is required: the guest architecture(s) to build for, e.g. arm64 (or name them as Docker platforms in "platforms", e.g. linux/arm64)',
+    );
+  }
   let arches: Arch[];
   try {
     arches = resolveArchList(archRaw);
   } catch (err) {
-    throw new InputError('arch', (err as Error).message);
+    // The arch table's messages name "arch"; the value may have come from "platforms".
+    throw new InputError(archInput, (err as Error).message.replace(/input "arch"/gi, `input "${archInput}"`));
   }
 
   const sha = get('qemu-sha256').trim();
@@ -335,6 +342,7 @@ export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
     runImage: runImage === '' ? undefined : runImage,
     runShell,
     builder: builder === '' ? undefined : builder,
+    buildx,
   };
 }
 

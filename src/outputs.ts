@@ -14,6 +14,7 @@ export function outputsOf(r: PipelineResult): Record<OutputName, string> {
     imageid: r.imageid,
     digest: r.digest,
     images: JSON.stringify(r.images),
+    metadata: r.metadata,
   };
 }
 

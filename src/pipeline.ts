@@ -17,6 +17,15 @@ import { findActionRoot, loadSeries, type SeriesEntry } from './qemu/series.js';
 import { resolveQemuVersion } from './qemu/version.js';
 import type { RunnerEnv } from './runner.js';
 import type { SummaryRow } from './summary.js';
+import {
+  builderIdFromEnv,
+  classicBuilderProblems,
+  engineProblems,
+  imageStoreProblems,
+  pipelineProblems,
+  problemsError,
+} from './buildx-options.js';
+import { writeSecretFiles } from './docker/secrets.js';
 
 export interface Tracker {
   /** An image the action created. */
@@ -41,6 +50,8 @@ export interface PipelineResult {
   readonly imageid: string;
   readonly digest: string;
   readonly images: readonly ArchImage[];
+  /** The "metadata" output: buildx's metadata JSON, or with several arches an object of them by platform. */
+  readonly metadata: string;
   readonly rows: readonly SummaryRow[];
 }
 
@@ -89,9 +100,27 @@ async function resolve(
           'Input "push" with several arches makes a manifest list with docker buildx imagetools, and buildx is not available',
         );
       }
+      if (inputs.build) {
+        const err = problemsError(buildxOptionProblems(inputs, docker));
+        if (err) throw err;
+      }
     }
     return { qemu, docker };
   });
+}
+
+/** Every build-push-action input that cannot work with this daemon, builder and run, at once. */
+function buildxOptionProblems(inputs: Inputs, docker: DockerInfo) {
+  if (docker.builder === undefined) return classicBuilderProblems(inputs.buildx);
+  return [
+    ...engineProblems(inputs.buildx, docker.engineVersion),
+    ...imageStoreProblems(inputs.buildx, docker.containerdStore),
+    ...pipelineProblems(inputs.buildx, {
+      archCount: inputs.arches.length,
+      emulated: targetsToCompile(inputs.arches, true, docker.hostPlatform).length > 0,
+      keepEmulator: inputs.keepEmulator,
+    }),
+  ];
 }
 
 async function makeWorkDir(runner: RunnerEnv, track: Tracker): Promise<string> {
@@ -143,14 +172,38 @@ function emulatorFor(emulator: Emulator | undefined, arch: Arch): string | undef
   return emulator?.targets.includes(arch.id) ? path.join(emulator.dir, `qemu-${arch.id}`) : undefined;
 }
 
+interface BuiltArch extends ArchImage {
+  /** buildx's metadata JSON for this arch's image ("" from the classic builder). */
+  readonly metadata: string;
+}
+
 /** One image per arch; with several arches each image gets <tag>-<suffix>. */
 async function images(
   ctx: RunContext,
   docker: DockerInfo,
   emulator: Emulator | undefined,
-): Promise<ArchImage[]> {
+): Promise<BuiltArch[]> {
+  const secretsDir = path.join(ctx.workDir, 'secrets');
+  try {
+    const secretFiles = await writeSecretFiles(ctx.inputs.buildx.secrets, secretsDir, (v) =>
+      core.setSecret(v),
+    );
+    return await buildEach(ctx, docker, emulator, secretFiles);
+  } finally {
+    // Not left for the post step: the values should live on disk no longer than the builds.
+    await fs.rm(secretsDir, { recursive: true, force: true });
+  }
+}
+
+async function buildEach(
+  ctx: RunContext,
+  docker: DockerInfo,
+  emulator: Emulator | undefined,
+  secretFiles: ReadonlyMap<string, string>,
+): Promise<BuiltArch[]> {
   const { inputs } = ctx;
-  const out: ArchImage[] = [];
+  const builderId = builderIdFromEnv(process.env);
+  const out: BuiltArch[] = [];
   for (const arch of inputs.arches) {
     const tags = inputs.arches.length > 1 ? inputs.tags.map((t) => archTag(t, arch)) : inputs.tags;
     const result = await core.group(`Build the ${arch.platform} image`, () =>
@@ -163,6 +216,9 @@ async function images(
         emulatorDir: emulatorFor(emulator, arch) !== undefined ? emulator?.dir : undefined,
         workDir: path.join(ctx.workDir, 'image', arch.id),
         track: (ref) => ctx.track.image(ref),
+        secretFiles,
+        builderId,
+        workspace: ctx.runner.workspace,
       }),
     );
     out.push({
@@ -171,6 +227,7 @@ async function images(
       imageid: result.imageid,
       digest: result.digest,
       tags,
+      metadata: result.metadata,
     });
   }
   return out;
@@ -227,6 +284,21 @@ async function guestScripts(
   }
 }
 
+/** The "metadata" output: one build's JSON as buildx wrote it, or several by platform. */
+export function metadataOutput(built: readonly { platform: string; metadata: string }[]): string {
+  if (built.length === 1) return built[0]?.metadata.trim() ?? '';
+  if (built.every((b) => b.metadata.trim() === '')) return '';
+  const byPlatform: Record<string, unknown> = {};
+  for (const b of built) {
+    try {
+      byPlatform[b.platform] = b.metadata.trim() === '' ? {} : (JSON.parse(b.metadata) as unknown);
+    } catch {
+      byPlatform[b.platform] = {};
+    }
+  }
+  return JSON.stringify(byPlatform);
+}
+
 /** The job summary's rows, one per arch. */
 export function summaryRows(
   arches: readonly Arch[],
@@ -268,7 +340,7 @@ export async function runPipeline(
   };
   const emulator = await emulators(ctx);
 
-  let built: ArchImage[] = [];
+  let built: BuiltArch[] = [];
   let digest = '';
   if (inputs.build && docker) {
     built = await images(ctx, docker, emulator);
@@ -283,7 +355,8 @@ export async function runPipeline(
     platforms: inputs.arches.map((a) => a.platform),
     imageid: built.map((i) => i.imageid).join(','),
     digest,
-    images: built,
+    images: built.map(({ metadata: _, ...image }) => image),
+    metadata: metadataOutput(built),
     rows: summaryRows(inputs.arches, qemu, emulator, built),
   };
 }

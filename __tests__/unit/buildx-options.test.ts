@@ -2,15 +2,18 @@ import { describe, expect, it } from '@jest/globals';
 import {
   builderIdFromEnv,
   buildxFlags,
+  classicBuilderProblems,
   csvField,
+  engineProblems,
   imageStoreProblems,
   parseBuildxOptions,
   pipelineProblems,
   problemsError,
   readList,
+  splitForKeepEmulator,
   type BuildxOptions,
 } from '../../src/buildx-options.js';
-import { InputError } from '../../src/inputs.js';
+import { InputError } from '../../src/input-error.js';
 import { inputErrorOf } from './fixtures/inputs.js';
 
 function parse(values: Record<string, string>): BuildxOptions {
@@ -486,6 +489,86 @@ describe('pipelineProblems', () => {
     expect(problems[0]?.message).toMatch(/type=local,dest=out.*each over the last/);
     expect(problems[1]?.message).toMatch(/name=.*tags/);
     expect(problems[2]?.message).toMatch(/index:a=1/);
+  });
+});
+
+describe('keep-emulator and the classic builder', () => {
+  const every = parse({
+    secrets: 'A=1',
+    'secret-files': 'B=f',
+    'secret-envs': 'C=ENV',
+    ssh: 'default',
+    'build-contexts': 'x=dir',
+    'cache-from': 'type=registry,ref=r/c',
+    'cache-to': 'type=inline',
+    'no-cache': 'true',
+    'no-cache-filters': 'build',
+    pull: 'true',
+    network: 'host',
+    'add-hosts': 'h:10.0.0.1',
+    'shm-size': '1g',
+    ulimit: 'nofile=10:20',
+    provenance: 'mode=max',
+    sbom: 'true',
+    annotations: 'a=1',
+    outputs: 'type=local,dest=out',
+  });
+
+  it('gives the first build what RUN steps and the cache need, and the second what makes the image', () => {
+    const { steps, image } = splitForKeepEmulator(every);
+    const flags = (o: BuildxOptions) =>
+      buildxFlags(o, new Map([['A', '/s/0']])).filter((a) => a.startsWith('--'));
+    expect(flags(steps)).toEqual([
+      '--add-host',
+      '--build-context',
+      '--cache-from',
+      '--cache-to',
+      '--no-cache-filter',
+      '--secret',
+      '--secret',
+      '--secret',
+      '--shm-size',
+      '--ssh',
+      '--ulimit',
+      '--network',
+      '--no-cache',
+      '--pull',
+    ]);
+    expect(flags(image)).toEqual(['--annotation', '--output', '--attest', '--attest']);
+    // Nothing is lost or doubled by the split.
+    expect(flags(steps).length + flags(image).length).toBe(flags(every).length);
+  });
+
+  it('refuses every one of them, by name, on the classic builder', () => {
+    expect(classicBuilderProblems(NONE)).toEqual([]);
+    const problems = classicBuilderProblems(every);
+    expect(problems).toHaveLength(18);
+    expect(problems[0]?.input).toBe('secrets');
+    expect(problems[0]?.message).toMatch(
+      /^Input "secrets" is passed to docker buildx, which is not available/,
+    );
+  });
+
+  it('refuses an inline cache export with keep-emulator', () => {
+    const one = { archCount: 1, emulated: true, keepEmulator: true };
+    const problems = pipelineProblems(parse({ 'cache-to': 'type=inline' }), one);
+    expect(problems.map((p) => p.input)).toEqual(['cache-to']);
+    expect(problems[0]?.message).toMatch(/type=registry/);
+    expect(pipelineProblems(parse({ 'cache-to': 'type=inline' }), { ...one, keepEmulator: false })).toEqual(
+      [],
+    );
+  });
+});
+
+describe('engineProblems', () => {
+  it('refuses named build contexts before Docker Engine 23', () => {
+    const o = parse({ 'build-contexts': 'extra=dir' });
+    expect(engineProblems(o, '20.10.24+dfsg1').map((p) => p.message)).toEqual([
+      expect.stringMatching(/^Input "build-contexts": .*Docker Engine 23\.0 or newer.*20\.10\.24\+dfsg1/),
+    ]);
+    expect(engineProblems(o, '26.1.5+dfsg1')).toEqual([]);
+    expect(engineProblems(o, '')).toEqual([]);
+    expect(engineProblems(NONE, '20.10.24')).toEqual([]);
   });
 });
 

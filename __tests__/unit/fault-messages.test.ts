@@ -2,7 +2,8 @@
 // names the cause before quoting the tool.
 import { describe, expect, it } from '@jest/globals';
 import { dockerUnreachable } from '../../src/docker/engine.js';
-import { imageTagProblem, InputError, parseInputs } from '../../src/inputs.js';
+import { InputError } from '../../src/input-error.js';
+import { imageTagProblem, parseInputs } from '../../src/inputs.js';
 import { getterOf } from './fixtures/inputs.js';
 import { patchFailures } from '../../src/qemu/build.js';
 import { unpackError, unpackProblem } from '../../src/qemu/source.js';

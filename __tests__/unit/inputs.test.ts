@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, parseInputs, type Inputs } from '../../src/inputs.js';
+import { InputError } from '../../src/input-error.js';
+import { parseInputs, type Inputs } from '../../src/inputs.js';
 import { getterOf, inputErrorOf } from './fixtures/inputs.js';
 
 const WS = '/ws/repo';
@@ -38,7 +39,64 @@ describe('parseInputs', () => {
       run: undefined,
       runImage: undefined,
       runShell: '/bin/sh',
+      buildx: {
+        platforms: [],
+        secrets: [],
+        ssh: [],
+        buildContexts: [],
+        cacheFrom: [],
+        cacheTo: [],
+        noCache: false,
+        noCacheFilters: [],
+        pull: false,
+        network: undefined,
+        addHosts: [],
+        shmSize: undefined,
+        ulimits: [],
+        provenance: undefined,
+        sbom: undefined,
+        annotations: [],
+        outputs: [],
+      },
     });
+  });
+
+  it('takes the arches from "platforms", build-push-action\'s name, when "arch" is unset', () => {
+    const i = parse({ platforms: 'linux/arm64,"linux/arm/v7"\nlinux/riscv64' });
+    expect(i.arches.map((a) => a.id)).toEqual(['aarch64', 'arm', 'riscv64']);
+    expect(i.buildx.platforms).toEqual(['linux/arm64', 'linux/arm/v7', 'linux/riscv64']);
+  });
+
+  it('needs "arch" or "platforms", and not both', () => {
+    const none = error({});
+    expect(none.input).toBe('arch');
+    expect(none.message).toMatch(/^Input "arch" is required: .*"platforms"/);
+    const both = error({ arch: 'arm64', platforms: 'linux/arm64' });
+    expect(both.input).toBe('platforms');
+    expect(both.message).toMatch(/set only one/);
+  });
+
+  it('names "platforms" when one of its platforms is unknown', () => {
+    const e = error({ platforms: 'linux/arm64,linux/sparc' });
+    expect(e.input).toBe('platforms');
+    expect(e.message).toMatch(/^Invalid value for input "platforms": "linux\/sparc"\. Allowed: aarch64/);
+  });
+
+  it('reads the build-push-action inputs through the shared parser', () => {
+    const i = parse({
+      arch: 'arm64',
+      secrets: '"GIT_AUTH_TOKEN=abc,def"\nOTHER=x',
+      'cache-from': 'type=registry,ref=r/app:cache',
+      'cache-to': 'type=inline',
+      'no-cache': 'true',
+    });
+    expect(i.buildx.secrets).toEqual([
+      { kind: 'value', id: 'GIT_AUTH_TOKEN', value: 'abc,def' },
+      { kind: 'value', id: 'OTHER', value: 'x' },
+    ]);
+    expect(i.buildx.cacheFrom.map((c) => c.type)).toEqual(['registry']);
+    expect(i.buildx.cacheTo.map((c) => c.type)).toEqual(['inline']);
+    expect(i.buildx.noCache).toBe(true);
   });
 
   it('reads every input', () => {

@@ -21,6 +21,10 @@ describe('runMain', () => {
     expect(io.outputs.get('imageid')).toBe('sha256:aa,sha256:bb');
     expect(io.outputs.get('platform')).toBe('linux/arm64,linux/arm/v7');
     expect(JSON.parse(io.outputs.get('images') ?? '')).toHaveLength(2);
+    expect(JSON.parse(io.outputs.get('metadata') ?? '')).toEqual({
+      'linux/arm64': { 'containerimage.digest': 'sha256:da' },
+      'linux/arm/v7': { 'containerimage.digest': 'sha256:db' },
+    });
     expect(io.summaries[0]?.[1]?.[0]).toBe('aarch64');
     expect(seen[0]?.context).toBe(dirs.ws);
     expect(io.failed).toEqual([]);

@@ -31562,7 +31562,7 @@ function buildxArgv(spec, builder) {
         args.push('--push');
     if (spec.load)
         args.push('--load');
-    args.push(spec.context);
+    args.push(...(spec.extraArgs ?? []), spec.context);
     return args;
 }
 /** Arguments of `docker` for the classic builder (run with DOCKER_BUILDKIT=0); it always loads. */
@@ -31621,29 +31621,34 @@ function dockerUnreachable(output, env = process.env) {
 }
 /** The daemon's platform and the builder; `requestedBuilder` is the "builder" input. */
 async function detectDocker(requestedBuilder) {
-    const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch((err) => {
+    const v = await runCommand('docker', [
+        'version',
+        '--format',
+        '{{.Server.Os}} {{.Server.Arch}} {{.Server.Version}}',
+    ]).catch((err) => {
         throw new Error(`The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`);
     });
     if (v.exitCode !== 0)
         throw new Error(dockerUnreachable(`${v.stdout}\n${v.stderr}`));
-    const [os = 'linux', arch = 'amd64'] = v.stdout.trim().split(/\s+/);
+    const [os = 'linux', arch = 'amd64', engineVersion = ''] = v.stdout.trim().split(/\s+/);
     // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
     const forced = process.env['ANYARCH_BUILDER'] === 'classic';
     const bx = forced ? undefined : await runCommand('docker', ['buildx', 'version']);
     const hostPlatform = serverPlatform(os, arch);
+    const info = await runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
+    const containerdStore = usesContainerdStore(info.stdout);
     if (bx?.exitCode !== 0) {
         if (requestedBuilder !== undefined) {
             throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
         }
-        const info = await runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
-        if (usesContainerdStore(info.stdout))
+        if (containerdStore)
             throw new Error(CLASSIC_ON_CONTAINERD_STORE);
-        return { builder: undefined, hostPlatform };
+        return { builder: undefined, hostPlatform, containerdStore, engineVersion };
     }
     const choice = await selectBuilder(requestedBuilder);
     if (choice.notice !== undefined)
         core.notice(choice.notice);
-    return { builder: choice.name, hostPlatform };
+    return { builder: choice.name, hostPlatform, containerdStore, engineVersion };
 }
 async function inspectImage(ref) {
     const r = await mustRun('docker', ['image', 'inspect', '--format', '{{json .}}', ref]);

@@ -14,6 +14,9 @@ import { buildEmulatorImage } from './emulator-image.js';
 import { inspectImage } from './engine.js';
 import { buildWith, type BuiltImage } from './image-build.js';
 import { keepEmulatorDockerfile, keptEmulatorPath } from '../dockerfile/keep-emulator.js';
+import { buildxFlags, splitForKeepEmulator, type BuildxOptions } from '../buildx-options.js';
+import { CommandError } from '../util/exec.js';
+import { annotateBuildFailure } from './build-failure.js';
 
 /** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
  * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */
@@ -38,6 +41,30 @@ export interface ImageBuildRequest extends ImageOptions {
   readonly workDir: string;
   /** Records an image the action created, for the post step to remove. */
   readonly track: (ref: string) => void;
+  /** build-push-action's build inputs (none for the classic builder: the pipeline refuses them). */
+  readonly buildx: BuildxOptions;
+  /** The file each `secrets` value was written to (see secrets.ts). */
+  readonly secretFiles: ReadonlyMap<string, string>;
+  /** builder-id of a provenance attestation (the workflow run's URL), when known. */
+  readonly builderId: string | undefined;
+  /** GITHUB_WORKSPACE: an error annotation names the Dockerfile relative to it. */
+  readonly workspace: string;
+}
+
+/** A build of the user's own Dockerfile: when it fails, annotate the instruction it stopped at. */
+async function buildUserFile(
+  spec: ImageBuildSpec,
+  req: ImageBuildRequest,
+  userText: string,
+): Promise<BuiltImage> {
+  try {
+    return await buildWith(spec, req.builder);
+  } catch (err) {
+    if (err instanceof CommandError) {
+      annotateBuildFailure(`${err.result.stdout}\n${err.result.stderr}`, req.file, userText, req.workspace);
+    }
+    throw err;
+  }
 }
 
 export function isHostPlatform(platform: string, hostPlatform: string): boolean {
@@ -57,6 +84,8 @@ async function writeDockerfile(dir: string, userFile: string, text: string): Pro
 }
 
 export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
+  const flagsFor = (opts: BuildxOptions): string[] =>
+    buildxFlags(opts, req.secretFiles, req.builderId !== undefined ? { builderId: req.builderId } : {});
   const platform = req.arch.platform;
   await fs.mkdir(req.workDir, { recursive: true });
   const files = (name: string) => ({
@@ -74,19 +103,20 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
     push: req.push,
     load: req.load,
     ...files('image'),
+    extraArgs: flagsFor(req.buildx),
   };
 
+  const original = await fs.readFile(req.file, 'utf8');
   if (req.emulatorDir === undefined) {
     core.info(`${platform} is the Docker host's platform: building without the emulator`);
-    return buildWith(user, req.builder);
+    return buildUserFile(user, req, original);
   }
   const t = req.arch.id;
-  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.builder);
+  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir);
   req.track(emuImage);
   core.info(`Emulator image ${emuImage}`);
 
   if (req.builder === undefined) core.warning(CLASSIC_LOSSES);
-  const original = await fs.readFile(req.file, 'utf8');
   const rw = rewriteDockerfile(original, {
     guestPlatform: platform,
     hostPlatform: req.hostPlatform,
@@ -102,16 +132,26 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
 
   if (!req.keepEmulator) {
-    return buildWith({ ...user, file }, req.builder);
+    return buildUserFile({ ...user, file }, req, original);
   }
 
   // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
   // build FROM it with the emulator added, with the user's tags and outputs.
   const stageTag = `anyarch-stage:${randomBytes(8).toString('hex')}`;
   req.track(stageTag);
-  await buildWith(
-    { ...user, file, tags: [stageTag], push: false, load: true, ...files('stage') },
-    req.builder,
+  const split = splitForKeepEmulator(req.buildx);
+  await buildUserFile(
+    {
+      ...user,
+      file,
+      tags: [stageTag],
+      push: false,
+      load: true,
+      ...files('stage'),
+      extraArgs: flagsFor(split.steps),
+    },
+    req,
+    original,
   );
   const stage = await inspectImage(stageTag);
   const keepDir = path.join(req.workDir, 'keep');
@@ -119,7 +159,15 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   const keepFile = path.join(keepDir, 'Dockerfile');
   await fs.writeFile(keepFile, keepEmulatorDockerfile(stageTag, emuImage, t, stage));
   const wrapped = await buildWith(
-    { ...user, file: keepFile, context: keepDir, buildArgs: new Map(), labels: new Map(), target: undefined },
+    {
+      ...user,
+      file: keepFile,
+      context: keepDir,
+      buildArgs: new Map(),
+      labels: new Map(),
+      target: undefined,
+      extraArgs: flagsFor(split.image),
+    },
     req.builder,
   );
   return wrapped;

@@ -8,6 +8,8 @@ export interface ImageBuildSpec extends ImageOptions {
   readonly iidFile: string;
   /** Where buildx writes its metadata JSON (buildx only). */
   readonly metadataFile: string;
+  /** More buildx flags (from buildx-options.ts's buildxFlags), before the context. */
+  readonly extraArgs?: readonly string[];
 }
 
 function common(spec: ImageBuildSpec): string[] {
@@ -41,7 +43,7 @@ export function buildxArgv(spec: ImageBuildSpec, builder: string): string[] {
   ];
   if (spec.push) args.push('--push');
   if (spec.load) args.push('--load');
-  args.push(spec.context);
+  args.push(...(spec.extraArgs ?? []), spec.context);
   return args;
 }
 

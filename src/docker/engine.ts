@@ -10,6 +10,10 @@ export interface DockerInfo {
   readonly builder: string | undefined;
   /** The daemon's native platform, e.g. linux/amd64. */
   readonly hostPlatform: string;
+  /** Whether the daemon uses the containerd image store (what the docker driver can do depends on it). */
+  readonly containerdStore: boolean;
+  /** The daemon's version, e.g. 20.10.24 (its BuildKit comes with it). */
+  readonly engineVersion: string;
 }
 
 /** Whether `docker info`'s DriverStatus (JSON) is the containerd image store's snapshotter. */
@@ -44,30 +48,33 @@ export function dockerUnreachable(output: string, env: NodeJS.ProcessEnv = proce
 
 /** The daemon's platform and the builder; `requestedBuilder` is the "builder" input. */
 export async function detectDocker(requestedBuilder: string | undefined): Promise<DockerInfo> {
-  const v = await runCommand('docker', ['version', '--format', '{{.Server.Os}} {{.Server.Arch}}']).catch(
-    (err: Error) => {
-      throw new Error(
-        `The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`,
-      );
-    },
-  );
+  const v = await runCommand('docker', [
+    'version',
+    '--format',
+    '{{.Server.Os}} {{.Server.Arch}} {{.Server.Version}}',
+  ]).catch((err: Error) => {
+    throw new Error(
+      `The docker command is not installed (${err.message}); it is needed to build the image. With "build: false" only the emulator is set up.`,
+    );
+  });
   if (v.exitCode !== 0) throw new Error(dockerUnreachable(`${v.stdout}\n${v.stderr}`));
-  const [os = 'linux', arch = 'amd64'] = v.stdout.trim().split(/\s+/);
+  const [os = 'linux', arch = 'amd64', engineVersion = ''] = v.stdout.trim().split(/\s+/);
   // ANYARCH_BUILDER=classic forces the classic builder (for testing the fallback).
   const forced = process.env['ANYARCH_BUILDER'] === 'classic';
   const bx = forced ? undefined : await runCommand('docker', ['buildx', 'version']);
   const hostPlatform = serverPlatform(os, arch);
+  const info = await runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
+  const containerdStore = usesContainerdStore(info.stdout);
   if (bx?.exitCode !== 0) {
     if (requestedBuilder !== undefined) {
       throw new Error(`Input "builder" names a buildx builder, but docker buildx is not available here`);
     }
-    const info = await runCommand('docker', ['info', '--format', '{{json .DriverStatus}}']);
-    if (usesContainerdStore(info.stdout)) throw new Error(CLASSIC_ON_CONTAINERD_STORE);
-    return { builder: undefined, hostPlatform };
+    if (containerdStore) throw new Error(CLASSIC_ON_CONTAINERD_STORE);
+    return { builder: undefined, hostPlatform, containerdStore, engineVersion };
   }
   const choice = await selectBuilder(requestedBuilder);
   if (choice.notice !== undefined) core.notice(choice.notice);
-  return { builder: choice.name, hostPlatform };
+  return { builder: choice.name, hostPlatform, containerdStore, engineVersion };
 }
 
 export interface ImageSummary extends ImageConfigCommand {

@@ -8,6 +8,8 @@ export interface BuiltImage {
   readonly imageid: string;
   /** The registry's manifest digest when pushed, else "". */
   readonly digest: string;
+  /** buildx's metadata JSON as it wrote it ("" from the classic builder). */
+  readonly metadata: string;
 }
 
 /** Build `spec` on `builder` (a buildx builder, or undefined for the classic builder). */
@@ -26,11 +28,9 @@ export async function buildWith(
     if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo });
   }
   const iid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
-  const meta = existsSync(spec.metadataFile)
-    ? parseMetadata(await fs.readFile(spec.metadataFile, 'utf8'))
-    : undefined;
-  const digest = meta?.digest ?? '';
-  return { imageid: await localImageId(iid, digest), digest };
+  const metadata = existsSync(spec.metadataFile) ? await fs.readFile(spec.metadataFile, 'utf8') : '';
+  const digest = parseMetadata(metadata).digest;
+  return { imageid: await localImageId(iid, digest), digest, metadata };
 }
 
 /**
