@@ -7,7 +7,8 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import type { Arch } from './arch.js';
 import { actionsCacheConfigured } from './cache/actions-cache.js';
-import { buildImage, isHostPlatform } from './docker/build.js';
+import { buildAllArches, buildImage, isHostPlatform } from './docker/build.js';
+import { oneBuildRewrite, perArchReason, reportPerArch, type OneBuildRewrite } from './docker/one-build.js';
 import { detectDocker, type DockerInfo } from './docker/engine.js';
 import { runInGuest } from './docker/guest-script.js';
 import { archTag, publishManifestList } from './docker/multiarch.js';
@@ -177,22 +178,89 @@ interface BuiltArch extends ArchImage {
   readonly metadata: string;
 }
 
-/** One image per arch; with several arches each image gets <tag>-<suffix>. */
-async function images(
-  ctx: RunContext,
-  docker: DockerInfo,
-  emulator: Emulator | undefined,
-): Promise<BuiltArch[]> {
+/** What the images phase made: one image per arch, or one multi-platform image for all. */
+interface Images {
+  readonly arches: BuiltArch[];
+  /** Set when every arch was built in one build (one-build.ts). */
+  readonly oneBuild?: { readonly imageid: string; readonly digest: string; readonly metadata: string };
+}
+
+/**
+ * The images: on the containerd image store all arches in one build under the user's tags;
+ * elsewhere one build per arch, each tagged <tag>-<suffix> when there are several.
+ */
+async function images(ctx: RunContext, docker: DockerInfo, emulator: Emulator | undefined): Promise<Images> {
   const secretsDir = path.join(ctx.workDir, 'secrets');
   try {
     const secretFiles = await writeSecretFiles(ctx.inputs.buildx.secrets, secretsDir, (v) =>
       core.setSecret(v),
     );
-    return await buildEach(ctx, docker, emulator, secretFiles);
+    const one = await oneBuild(ctx, docker, emulator, secretFiles);
+    return one ?? { arches: await buildEach(ctx, docker, emulator, secretFiles) };
   } finally {
     // Not left for the post step: the values should live on disk no longer than the builds.
     await fs.rm(secretsDir, { recursive: true, force: true });
   }
+}
+
+/** All arches in one build, when the store, the inputs and the Dockerfile allow it; else undefined. */
+async function oneBuild(
+  ctx: RunContext,
+  docker: DockerInfo,
+  emulator: Emulator | undefined,
+  secretFiles: ReadonlyMap<string, string>,
+): Promise<Images | undefined> {
+  const { inputs } = ctx;
+  const isHost = (a: Arch) => isHostPlatform(a.platform, docker.hostPlatform);
+  let reason = perArchReason({ ...inputs, containerdStore: docker.containerdStore, builder: docker.builder });
+  let rewrite: OneBuildRewrite | undefined;
+  if (reason === undefined) {
+    const rw = oneBuildRewrite(
+      await fs.readFile(inputs.file, 'utf8'),
+      inputs.arches,
+      docker.hostPlatform,
+      inputs.buildArgs,
+      isHost,
+    );
+    if ('reason' in rw) reason = rw.reason;
+    else rewrite = rw;
+  }
+  if (rewrite === undefined || docker.builder === undefined) {
+    reportPerArch(reason ?? 'no buildx', inputs.arches);
+    return undefined;
+  }
+  const result = await core.group(
+    `Build ${inputs.arches.map((a) => a.platform).join(', ')} in one build`,
+    () =>
+      buildAllArches({
+        ...inputs,
+        arches: inputs.arches,
+        rewrite: rewrite,
+        hostPlatform: docker.hostPlatform,
+        builder: docker.builder,
+        emulatorDir: emulator?.dir,
+        workDir: path.join(ctx.workDir, 'image', 'all'),
+        track: (ref) => ctx.track.image(ref),
+        secretFiles,
+        builderId: builderIdFromEnv(process.env),
+        workspace: ctx.runner.workspace,
+      }),
+  );
+  return {
+    arches: inputs.arches.map((arch) => ({
+      arch: arch.id,
+      platform: arch.platform,
+      imageid: result.imageid,
+      digest: result.platformDigests.get(arch.platform) ?? '',
+      tags: inputs.tags,
+      metadata: result.metadata,
+    })),
+    oneBuild: {
+      imageid: result.imageid,
+      digest: inputs.push ? result.digest : '',
+      metadata: result.metadata.trim(),
+    },
+  };
 }
 
 async function buildEach(
@@ -342,10 +410,18 @@ export async function runPipeline(
 
   let built: BuiltArch[] = [];
   let digest = '';
+  let imageid = '';
+  let metadata = '';
   if (inputs.build && docker) {
-    built = await images(ctx, docker, emulator);
-    if (inputs.arches.length === 1) digest = built[0]?.digest ?? '';
-    else if (inputs.push && inputs.tags.length > 0) digest = await manifestList(inputs.tags, built);
+    const made = await images(ctx, docker, emulator);
+    built = made.arches;
+    if (made.oneBuild) ({ digest, imageid, metadata } = made.oneBuild);
+    else {
+      if (inputs.arches.length === 1) digest = built[0]?.digest ?? '';
+      else if (inputs.push && inputs.tags.length > 0) digest = await manifestList(inputs.tags, built);
+      imageid = built.map((i) => i.imageid).join(',');
+      metadata = metadataOutput(built);
+    }
   }
   if (inputs.run !== undefined && docker) await guestScripts(ctx, emulator, built);
 
@@ -353,10 +429,10 @@ export async function runPipeline(
     qemu,
     emulator,
     platforms: inputs.arches.map((a) => a.platform),
-    imageid: built.map((i) => i.imageid).join(','),
+    imageid,
     digest,
     images: built.map(({ metadata: _, ...image }) => image),
-    metadata: metadataOutput(built),
+    metadata,
     rows: summaryRows(inputs.arches, qemu, emulator, built),
   };
 }

@@ -1,14 +1,22 @@
 // Every supported guest architecture end to end (issue 5): one step with all seven arches builds
 // an image per arch from a base made of that arch's Debian packages, whose RUN step starts child
-// processes under the emulator; the run script then runs in each image. No push: each image is
-// loaded locally under <tag>-<suffix>. No image keeps the emulator in a layer, and post removes
-// what the action made.
+// processes under the emulator; the run script then runs in each image. No push: on the classic
+// image store each image is loaded locally under <tag>-<suffix>; on the containerd image store all
+// seven are one build, one multi-platform image under the tag (the host's own platform through
+// the native shim). No image keeps the emulator in a layer, and post removes what the action made.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GUEST_ARCHES, unameOf } from '../support/arches.js';
 import { assertNoBinfmt } from '../support/binfmt.js';
-import { docker, ensureBase, imageExists, imageFile, imageFiles } from '../support/docker.js';
+import {
+  containerdImageStore,
+  docker,
+  ensureBase,
+  imageExists,
+  imageFile,
+  imageFiles,
+} from '../support/docker.js';
 import { expectNoEmulator, expectPostCleaned } from '../support/image-test.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import { runAction, type ActionRun } from '../support/runner.js';
@@ -30,6 +38,7 @@ RUN sh -c 'echo "$(uname -m) child of $PPID"' > /child && sh -c 'cat /child' > /
 const SCRIPT = 'sh -c "cat /grandchild" > "ran-$(uname -m).txt"\n';
 
 describe('all seven arches in one step', () => {
+  const oneBuild = containerdImageStore();
   let env: RunEnv;
   let before: string;
   let result: ActionRun;
@@ -61,6 +70,19 @@ describe('all seven arches in one step', () => {
     expect(result.main.outputs.get('platform')).toBe(ARCHES.map((a) => a[3]).join(','));
   });
 
+  test('one build on the containerd image store, one build per arch (and why) on the classic one', () => {
+    const platforms = ARCHES.map((a) => a[3]).join(', ');
+    if (oneBuild) {
+      expect(result.main.log).toContain(`One build for ${platforms} (containerd image store)`);
+      expect(result.main.outputs.get('imageid')).toMatch(/^sha256:[0-9a-f]{64}$/);
+    } else {
+      expect(result.main.log).toContain(
+        `Building ${platforms} one at a time: the daemon uses the classic image store`,
+      );
+      expect(result.main.outputs.get('imageid')!.split(',')).toHaveLength(ARCHES.length);
+    }
+  });
+
   test.each(ARCHES.map((a) => [...a]))(
     '%s: the image is %s-based, its RUN children ran as %s',
     (arch, _deb, uname, platform) => {
@@ -72,22 +94,36 @@ describe('all seven arches in one step', () => {
       const img = images.find((i) => i.arch === arch)!;
       expect(img.platform).toBe(platform);
       const ref = img.tags[0]!;
-      expect(ref).toBe(`${tag}-${platform.replace(/^linux\//, '').replace(/\//g, '-')}`);
-      const inspect = JSON.parse(docker('image', 'inspect', ref))[0] as { Architecture: string; Os: string };
-      expect(`${inspect.Os}/${inspect.Architecture}`).toBe(platform.replace(/\/v7$/, ''));
-      expect(imageFile(ref, '/grandchild')).toMatch(new RegExp(`^${uname} child of \\d+\\n$`));
+      const own = oneBuild ? platform : undefined;
+      if (oneBuild) {
+        // One image for all: the tag alone, and the platform chosen from its index.
+        expect(img.tags).toEqual([tag]);
+        expect(imageFiles(ref, platform)).toContain('grandchild');
+      } else {
+        expect(ref).toBe(`${tag}-${platform.replace(/^linux\//, '').replace(/\//g, '-')}`);
+        const inspect = JSON.parse(docker('image', 'inspect', ref))[0] as {
+          Architecture: string;
+          Os: string;
+        };
+        expect(`${inspect.Os}/${inspect.Architecture}`).toBe(platform.replace(/\/v7$/, ''));
+      }
+      expect(imageFile(ref, '/grandchild', own)).toMatch(new RegExp(`^${uname} child of \\d+\\n$`));
       // The run script ran in the same image, under the same emulator.
       expect(readFileSync(path.join(env.workspace, `ran-${uname}.txt`), 'utf8')).toBe(
-        imageFile(ref, '/grandchild'),
+        imageFile(ref, '/grandchild', own),
       );
     },
   );
 
   test('no layer of any of the seven images holds the emulator', () => {
-    const images = JSON.parse(result.main.outputs.get('images')!) as { arch: string; tags: string[] }[];
+    const images = JSON.parse(result.main.outputs.get('images')!) as {
+      arch: string;
+      platform: string;
+      tags: string[];
+    }[];
     expect(images.map((i) => i.arch)).toEqual(ARCHES.map((a) => a[0]));
     for (const i of images) {
-      const files = imageFiles(i.tags[0]!);
+      const files = imageFiles(i.tags[0]!, oneBuild ? i.platform : undefined);
       // The listing is the image's: it holds what the RUN step wrote.
       expect(files).toContain('grandchild');
       expectNoEmulator(files);

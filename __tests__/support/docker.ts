@@ -30,17 +30,52 @@ export function containerdImageStore(): boolean {
   return /io\.containerd\.snapshotter/.test(docker('info', '--format', '{{json .DriverStatus}}'));
 }
 
-/** Every path in the image's layers (from `docker save`, so nothing a container adds). */
-export function imageFiles(ref: string): string[] {
+interface Descriptor {
+  digest: string;
+  mediaType?: string;
+  platform?: { os: string; architecture: string; variant?: string };
+}
+
+/** The layer files of `platform`'s image in a saved OCI layout (a multi-platform image's index). */
+function layersOf(dir: string, platform: string): string[] {
+  const blob = (d: string) => path.join(dir, 'blobs', 'sha256', d.replace(/^sha256:/, ''));
+  const read = (file: string) =>
+    JSON.parse(readFileSync(file, 'utf8')) as { manifests?: Descriptor[]; layers?: Descriptor[] };
+  let node = read(path.join(dir, 'index.json'));
+  for (let depth = 0; depth < 4 && node.manifests; depth++) {
+    const manifests = node.manifests;
+    const match = manifests.find((m) => {
+      const p = m.platform;
+      return (
+        p !== undefined && [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/') === platform
+      );
+    });
+    const next = match ?? (manifests.length === 1 ? manifests[0] : undefined);
+    if (!next) throw new Error(`no ${platform} image in the saved index`);
+    node = read(blob(next.digest));
+  }
+  return (node.layers ?? []).map((l) => blob(l.digest));
+}
+
+/**
+ * Every path in the image's layers (from `docker save`, so nothing a container adds); of the
+ * `platform` image when the reference is a multi-platform image (containerd image store).
+ */
+export function imageFiles(ref: string, platform?: string): string[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-save-'));
   try {
     execFileSync('sh', ['-c', 'docker save "$1" | tar -x -C "$2"', 'sh', ref, dir]);
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
-      Layers: string[];
-    }[];
+    let layers: string[];
+    if (platform !== undefined) layers = layersOf(dir, platform);
+    else {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+        Layers: string[];
+      }[];
+      layers = manifest[0]!.Layers.map((l) => path.join(dir, l));
+    }
     const files = new Set<string>();
-    for (const layer of manifest[0]!.Layers) {
-      const list = execFileSync('tar', ['-tf', path.join(dir, layer)], {
+    for (const layer of layers) {
+      const list = execFileSync('tar', ['-tf', layer], {
         encoding: 'utf8',
         maxBuffer: 256 << 20,
       });
@@ -52,9 +87,9 @@ export function imageFiles(ref: string): string[] {
   }
 }
 
-/** One file's content from the image. */
-export function imageFile(ref: string, file: string): string {
-  const id = docker('create', ref).trim();
+/** One file's content from the image (of `platform`, for a multi-platform image). */
+export function imageFile(ref: string, file: string, platform?: string): string {
+  const id = docker('create', ...(platform ? ['--platform', platform] : []), ref).trim();
   try {
     return execFileSync('sh', ['-c', `docker cp ${id}:${file} - | tar -xO`], { encoding: 'utf8' });
   } finally {

@@ -36,6 +36,7 @@ import {
   prepareStep,
   type StepResult,
 } from '../../__tests__/support/runner.js';
+import { startRegistry, type Registry } from '../../__tests__/support/registry.js';
 import { toolCacheEntry } from '../../__tests__/support/tool-cache.js';
 import { makeRunnerDirs } from '../../__tests__/support/workspace.js';
 import type { SeriesEntry } from '../../src/qemu/series.js';
@@ -49,6 +50,7 @@ const ACTION_ROOT = existsSync(path.join(DIST, '..', 'action.yml')) ? path.dirna
 const MULTI_ARCHES = ['aarch64', 'arm', 'riscv64'];
 const BASE_TAG = 'anyarch-bench/base:arm64';
 const SIZE_TAGS = { plain: 'anyarch-bench/size:plain', keep: 'anyarch-bench/size:keep' } as const;
+const CACHE_TAG = 'anyarch-bench/cache:latest';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -61,6 +63,7 @@ const USAGE = `usage: npm run bench -- [options]
                       4 restore  Actions cache restore (only the archive extraction is measurable)
                       5 exec     per-exec cost under qemu-aarch64 -execve vs native
                       6 size     bytes the emulator adds to an image, keep-emulator false/true
+                      7 cache    rebuild on an empty daemon with cache-from (registry) vs without
   --series X.Y      QEMU series from patches/series.json (default 10.2)
   --execs N         execs per run in row 5 (default 200)
 `;
@@ -769,6 +772,74 @@ async function rowSize(): Promise<RowOut> {
   };
 }
 
+// Three emulated RUN steps that each do a few seconds of guest work (a shell loop, forks of
+// busybox applets), then write a stamp: what a rebuild with a layer cache skips.
+const CACHE_DOCKERFILE = (base: string) => `FROM ${base}
+RUN i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i | md5sum >/dev/null; done; uname -m > /one
+RUN i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i | sha1sum >/dev/null; done; date > /two
+RUN i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i | wc -c >/dev/null; done; date > /three
+`;
+
+let cacheRowStarted = false;
+/** What a fresh runner's daemon has: neither the image nor any build cache. */
+async function wipeDaemon(): Promise<void> {
+  spawnSync('docker', ['image', 'rm', '--force', CACHE_TAG], { stdio: 'ignore' });
+  await mustRun('docker', ['builder', 'prune', '--all', '--force']);
+}
+
+async function rowCache(): Promise<RowOut> {
+  cacheRowStarted = true;
+  const tc = await toolCache();
+  const base = await baseImage();
+  const d = freshDir('cache');
+  mkdirSync(path.join(d, 'ctx'));
+  writeFileSync(path.join(d, 'ctx', 'Dockerfile'), CACHE_DOCKERFILE(base));
+  let registry: Registry | undefined;
+  try {
+    registry = await startRegistry();
+    const ref = `${registry.host}/anyarch-bench/cache:buildcache`;
+    const common = ['--arch', 'aarch64', '--qemu-version', series().series, '--qemu-source', 'debian'];
+    const build = (name: string, tag: string, extra: readonly string[]) =>
+      cli([...common, '--install-deps', 'false', '--context', 'ctx', '--tags', tag, ...extra], {
+        toolCacheDir: tc.root,
+        cwd: d,
+        name,
+      });
+    // The cache, as a first CI run leaves it: pushed with the image (inline, which the docker
+    // driver can export on either image store).
+    log('  cache: priming the registry cache');
+    await wipeDaemon();
+    await build('cache-prime', ref, ['--push', 'true', '--cache-to', 'type=inline']);
+    let i = 0;
+    const timed = async (extra: readonly string[]) => {
+      await wipeDaemon();
+      const r = await build(`cache-${i++}`, CACHE_TAG, ['--load', 'true', ...extra]);
+      if (r.outputs.get('cache-hit') !== 'tool-cache')
+        throw new Error(`expected a tool-cache hit, got cache-hit=${r.outputs.get('cache-hit')}`);
+      return r.seconds;
+    };
+    const withCache = await measure('cache: rebuild with cache-from', RUNS, () =>
+      timed(['--cache-from', `type=registry,ref=${ref}`]),
+    );
+    const without = await measure('cache: rebuild without a cache', RUNS, () => timed([]));
+    return {
+      ours: `${fmtSeconds(withCache)} with cache-from`,
+      base: `${fmtSeconds(without)} without`,
+      ratio: `${(without / withCache).toFixed(1)}x faster`,
+      runs: RUNS,
+      notes: [
+        'cache: three emulated RUN steps of a few seconds each; before every run the image is removed and ' +
+          '`docker builder prune --all` empties the build cache, as on a fresh runner; "with" pulls the layers ' +
+          'from an inline cache pushed to a loopback registry by an earlier build (the emulator image is written ' +
+          'byte for byte the same, so the emulated steps keep their cache keys)',
+      ],
+    };
+  } finally {
+    await registry?.stop();
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- the table
 
 interface Row {
@@ -805,6 +876,13 @@ const ROWS: readonly Row[] = [
   },
   { n: 5, name: 'exec', what: 'per-exec cost', fn: rowExec, needs: ['aarch64-linux-gnu-gcc', 'gcc'] },
   { n: 6, name: 'size', what: 'bytes added to an image', fn: rowSize, needs: ['docker'] },
+  {
+    n: 7,
+    name: 'cache',
+    what: 'rebuild on an empty daemon: cache-from vs none',
+    fn: rowCache,
+    needs: ['docker', 'docker-registry'],
+  },
 ];
 const PACKAGES: Record<string, string> = {
   xz: 'xz-utils',
@@ -814,6 +892,7 @@ const PACKAGES: Record<string, string> = {
   unzstd: 'zstd',
   'aarch64-linux-gnu-gcc': 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross',
   docker: 'docker.io',
+  'docker-registry': 'docker-registry',
 };
 
 function selectedRows(): Row[] {
@@ -979,6 +1058,7 @@ function cleanup(): void {
   if (sizeRowStarted)
     for (const tag of Object.values(SIZE_TAGS))
       spawnSync('docker', ['image', 'rm', '--force', tag], { stdio: 'ignore' });
+  if (cacheRowStarted) spawnSync('docker', ['image', 'rm', '--force', CACHE_TAG], { stdio: 'ignore' });
   if (baseImageCreated) spawnSync('docker', ['image', 'rm', '--force', BASE_TAG], { stdio: 'ignore' });
   if (temp) rmSync(temp, { recursive: true, force: true });
 }

@@ -9,8 +9,10 @@ import type { Arch } from '../arch.js';
 import type { ImageOptions } from '../inputs.js';
 import { archFromPlatform } from '../arch.js';
 import type { ImageBuildSpec } from './buildx.js';
-import { rewriteDockerfile } from '../dockerfile/rewrite.js';
-import { buildEmulatorImage } from './emulator-image.js';
+import { rewriteDockerfile, type ScriptFile } from '../dockerfile/rewrite.js';
+import { buildEmulatorImage, loadEmulatorSet, NATIVE_SHIM, type EmulatorVariant } from './emulator-image.js';
+import { emulatorContextFlag, platformDigests, type OneBuildRewrite } from './one-build.js';
+import { mustRun } from '../util/exec.js';
 import { inspectImage } from './engine.js';
 import { buildWith, type BuiltImage } from './image-build.js';
 import { keepEmulatorDockerfile, keptEmulatorPath } from '../dockerfile/keep-emulator.js';
@@ -83,6 +85,18 @@ async function writeDockerfile(dir: string, userFile: string, text: string): Pro
   return out;
 }
 
+/** Write the scripts the rewrite kept out of the command line; the --secret flags that pass them. */
+async function scriptSecretFlags(scripts: readonly ScriptFile[], dir: string): Promise<string[]> {
+  const flags: string[] = [];
+  for (const s of scripts) {
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.join(dir, s.id);
+    await fs.writeFile(file, s.content, { mode: 0o600 });
+    flags.push('--secret', `id=${s.id},src=${file}`);
+  }
+  return flags;
+}
+
 export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   const flagsFor = (opts: BuildxOptions): string[] =>
     buildxFlags(opts, req.secretFiles, req.builderId !== undefined ? { builderId: req.builderId } : {});
@@ -130,9 +144,10 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
     `${rw.rewritten} RUN instruction(s) of ${rw.stages.filter((s) => s.guest).length} ${platform} stage(s) run through qemu-${t}`,
   );
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
+  const scripts = await scriptSecretFlags(rw.scripts, path.join(req.workDir, 'scripts'));
 
   if (!req.keepEmulator) {
-    return buildUserFile({ ...user, file }, req, original);
+    return buildUserFile({ ...user, file, extraArgs: [...flagsFor(req.buildx), ...scripts] }, req, original);
   }
 
   // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
@@ -148,7 +163,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
       push: false,
       load: true,
       ...files('stage'),
-      extraArgs: flagsFor(split.steps),
+      extraArgs: [...flagsFor(split.steps), ...scripts],
     },
     req,
     original,
@@ -171,4 +186,71 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
     req.builder,
   );
   return wrapped;
+}
+
+export interface AllArchesRequest extends Omit<ImageBuildRequest, 'arch' | 'keepEmulator'> {
+  readonly arches: readonly Arch[];
+  /** The one rewrite every platform builds with (one-build.ts). */
+  readonly rewrite: OneBuildRewrite;
+}
+
+export interface AllArchesResult extends BuiltImage {
+  /** platform -> the pushed manifest digest of its image in the index (empty when not pushed). */
+  readonly platformDigests: ReadonlyMap<string, string>;
+}
+
+/** Every arch in one buildx build on the containerd image store: one index under the user's tags. */
+export async function buildAllArches(req: AllArchesRequest): Promise<AllArchesResult> {
+  await fs.mkdir(req.workDir, { recursive: true });
+  const variants: EmulatorVariant[] = [];
+  for (const arch of req.arches) {
+    const native = isHostPlatform(arch.platform, req.hostPlatform);
+    if (!native && req.emulatorDir === undefined) throw new Error(`no emulator for ${arch.platform}`);
+    variants.push({
+      platform: arch.platform,
+      data: native
+        ? Buffer.from(NATIVE_SHIM)
+        : await fs.readFile(path.join(req.emulatorDir ?? '', `qemu-${arch.id}`)),
+      createdBy: native ? 'the native shim' : `COPY qemu-${arch.id} /qemu`,
+    });
+  }
+  const emulators = await loadEmulatorSet(variants, req.workDir);
+  req.track(emulators);
+  const platforms = req.arches.map((a) => a.platform);
+  core.info(
+    `One build for ${platforms.join(', ')} (containerd image store): ${req.rewrite.rewritten} RUN instruction(s) through each platform's emulator from ${emulators}`,
+  );
+  const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, req.rewrite.dockerfile);
+  const scripts = await scriptSecretFlags(req.rewrite.scripts, path.join(req.workDir, 'scripts'));
+  const original = await fs.readFile(req.file, 'utf8');
+  const flags = buildxFlags(
+    req.buildx,
+    req.secretFiles,
+    req.builderId !== undefined ? { builderId: req.builderId } : {},
+  );
+  const built = await buildUserFile(
+    {
+      platform: platforms.join(','),
+      file,
+      context: req.context,
+      tags: req.tags,
+      buildArgs: req.buildArgs,
+      labels: req.labels,
+      target: req.target,
+      push: req.push,
+      load: req.load,
+      iidFile: path.join(req.workDir, 'image.iid'),
+      metadataFile: path.join(req.workDir, 'image.metadata.json'),
+      extraArgs: [...flags, ...scripts, ...emulatorContextFlag(emulators)],
+    },
+    { ...req, arch: req.arches[0]!, keepEmulator: false },
+    original,
+  );
+  const first = req.tags[0];
+  let digests = new Map<string, string>();
+  if (req.push && first !== undefined) {
+    const raw = await mustRun('docker', ['buildx', 'imagetools', 'inspect', '--raw', first]);
+    digests = platformDigests(raw.stdout);
+  }
+  return { ...built, platformDigests: digests };
 }

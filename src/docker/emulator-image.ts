@@ -197,6 +197,112 @@ export async function writeEmulatorImageArchive(
 }
 
 /** Load the emulator image for `platform` into the daemon; returns its reference. */
+// ---------------------------------------------------------------------------------------------
+// One image for several platforms (the containerd image store's one-build multi-arch): each
+// platform's variant holds /qemu, the emulator for that platform or, for the build host's own
+// platform, a script that runs the command natively. A RUN step mounting the image gets the
+// variant of its stage's platform, so one rewritten Dockerfile serves every platform.
+
+/** What the host platform's variant holds at /qemu: argv is [self, -execve, self, command...]. */
+export const NATIVE_SHIM = `#!/bin/sh
+# The build host's own platform needs no emulator: run the command as it is.
+shift 2
+exec "$@"
+`;
+
+export interface EmulatorVariant {
+  readonly platform: string;
+  /** The emulator binary, or NATIVE_SHIM for the host's platform. */
+  readonly data: Buffer;
+  /** What the history entry says made it. */
+  readonly createdBy: string;
+}
+
+const OCI = {
+  index: 'application/vnd.oci.image.index.v1+json',
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  layer: 'application/vnd.oci.image.layer.v1.tar',
+} as const;
+
+/** The `docker load` archive (an OCI layout) of one image with a /qemu variant per platform. */
+export async function emulatorSetArchive(variants: readonly EmulatorVariant[], ref: string): Promise<Buffer> {
+  const blobs: (BlobDescriptor & { hex: string; data: Buffer })[] = [];
+  const manifests = [];
+  for (const v of variants) {
+    const layer = blob(await tarOf([{ name: 'qemu', mode: 0o755, data: v.data }]));
+    const p = imagePlatform(v.platform);
+    const config = blob(
+      Buffer.from(
+        JSON.stringify({
+          architecture: p.architecture,
+          ...(p.variant !== undefined ? { variant: p.variant } : {}),
+          os: p.os,
+          created: EMULATOR_IMAGE_CREATED,
+          config: {},
+          rootfs: { type: 'layers', diff_ids: [layer.digest] },
+          history: [{ created: EMULATOR_IMAGE_CREATED, created_by: v.createdBy }],
+        }),
+      ),
+    );
+    const manifest = blob(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI.manifest,
+          config: { mediaType: OCI.config, ...descriptor(config) },
+          layers: [{ mediaType: OCI.layer, ...descriptor(layer) }],
+        }),
+      ),
+    );
+    blobs.push(layer, config, manifest);
+    manifests.push({ mediaType: OCI.manifest, ...descriptor(manifest), platform: p });
+  }
+  const index = blob(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI.index, manifests })));
+  const tag = ref.slice(ref.lastIndexOf(':') + 1);
+  const top = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI.index,
+    manifests: [
+      {
+        mediaType: OCI.index,
+        ...descriptor(index),
+        annotations: {
+          'io.containerd.image.name': fullImageName(ref),
+          'org.opencontainers.image.ref.name': tag,
+        },
+      },
+    ],
+  });
+  const file = (name: string, data: Buffer | string) => ({ name, mode: 0o644, data: Buffer.from(data) });
+  const unique = new Map([...blobs, index].map((b) => [b.hex, b]));
+  return tarOf([
+    { name: 'blobs/', mode: 0o755 },
+    { name: 'blobs/sha256/', mode: 0o755 },
+    ...[...unique.values()].map((b) => file(blobPath(b.hex), b.data)),
+    file('index.json', top),
+    file('oci-layout', '{"imageLayoutVersion":"1.0.0"}'),
+  ]);
+}
+
+/** Load the emulator set of `variants`, tagged by their content; returns its reference. */
+export async function loadEmulatorSet(
+  variants: readonly EmulatorVariant[],
+  workDir: string,
+): Promise<string> {
+  const id = sha256Hex(variants.map((v) => `${v.platform} ${sha256Hex(v.data)}`).join('\n'));
+  const ref = `${EMULATOR_IMAGE_REPO}:set-${id.slice(0, 16)}`;
+  await fs.mkdir(workDir, { recursive: true });
+  const file = path.join(workDir, 'emulator-set.tar');
+  try {
+    await fs.writeFile(file, await emulatorSetArchive(variants, ref));
+    await mustRun('docker', ['load', '-i', file]);
+    return ref;
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+}
+
 export async function buildEmulatorImage(
   emulatorDir: string,
   target: string,

@@ -28,11 +28,13 @@
 // own after the FROM, so there line numbers do shift, by one per guest FROM above: the classic
 // builder names failed steps by "Step i/n" and their command, not by line, and build-error.ts
 // finds the instruction from the command.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { From, Run } from 'dockerfile-ast';
 import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
 import { parseRun, type HeredocName, type RunCommand } from './run-instruction.js';
 import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
+import { foldLine } from './fold.js';
 
 export interface RewriteOptions extends StageOptions {
   /** Image whose root holds the emulator; bind-mounted with --mount=type=bind,from=<this>. */
@@ -52,8 +54,16 @@ export interface RewriteOptions extends StageOptions {
   readonly emulatorSource?: string;
 }
 
+/** A script kept out of the command line; the build passes it as the secret `id` (see below). */
+export interface ScriptFile {
+  readonly id: string;
+  readonly content: string;
+}
+
 export interface RewriteResult {
   readonly dockerfile: string;
+  /** Scripts too long for an argument, to pass as `--secret id=<id>,src=<a file of content>`. */
+  readonly scripts: readonly ScriptFile[];
   readonly stages: readonly StageInfo[];
   /** Number of RUN instructions rewritten. */
   readonly rewritten: number;
@@ -64,6 +74,46 @@ const MOUNT_UNSAFE = /[\s,"'=]/;
 
 // Line breaks as the parser counts them (see text.ts).
 const LINE_BREAK = /\r\n|\r|\n/g;
+
+// Linux refuses one argument over 128 KiB (MAX_ARG_STRLEN), and BuildKit runs a "#!" heredoc
+// from a file, so a long one builds without us; our wrapper would carry it as an argument. A
+// script (or heredoc body) over this many bytes is passed to the RUN step as a file instead: a
+// secret mount under /dev (tmpfs, never in a layer), named by the script's digest so that the
+// RUN line, and with it the cache key, changes with the script (a secret's content is not part
+// of BuildKit's cache key). Readable by every user: the stage's USER may not be root.
+export const SCRIPT_FILE_ABOVE = 96 * 1024;
+
+function scriptFile(content: string): { file: ScriptFile; path: string; mount: string } {
+  const id = `anyarch-script-${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+  const target = `/dev/.${id}`;
+  return {
+    file: { id, content },
+    path: target,
+    mount: `--mount=type=secret,id=${id},target=${target},mode=0444`,
+  };
+}
+
+/** The argv for `cmd`, with a script too long for an argument read from a mounted file instead. */
+function commandOrFile(
+  cmd: RunCommand,
+  shell: readonly string[],
+  useFiles: boolean,
+): { argv: string[]; script?: ReturnType<typeof scriptFile> } {
+  if (useFiles && cmd.kind === 'shebang' && Buffer.byteLength(cmd.body) > SCRIPT_FILE_ABOVE) {
+    const script = scriptFile(cmd.body);
+    return { argv: [...cmd.interpreter, script.path], script };
+  }
+  if (useFiles && cmd.kind === 'shell' && Buffer.byteLength(cmd.script) > SCRIPT_FILE_ABOVE) {
+    const script = scriptFile(cmd.script);
+    return { argv: [...shell, `. ${script.path}`], script };
+  }
+  return { argv: commandArgv(cmd, shell) };
+}
+
+/** The file's first line break, for a file whose long RUN spans a single line. */
+function firstBreak(text: string): string {
+  return /\r\n|\r|\n/.exec(text)?.[0] ?? '\n';
+}
 
 /** The argv BuildKit would have executed for this RUN, before wrapping in the emulator. */
 export function commandArgv(cmd: RunCommand, shell: readonly string[]): string[] {
@@ -128,6 +178,7 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
   const analysis = analyzeStages(text, opts);
   const index = indexLines(text);
   const edits: { from: number; to: number; text: string }[] = [];
+  const scripts = new Map<string, ScriptFile>();
 
   const copy = opts.inject === 'copy';
   const source = opts.emulatorSource ?? `/${path.posix.basename(emu)}`;
@@ -154,15 +205,27 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
         `line ${first + 1}: RUN spans ${lines.length} lines but reads as ${parsed.lineCount}; cannot rewrite it safely`,
       );
     }
-    const argv = [emu, '-execve', emu, ...commandArgv(parsed.command, shell)];
+    // The classic builder has no --mount, so no script file either.
+    const command = commandOrFile(parsed.command, shell, !copy);
+    if (command.script) scripts.set(command.script.file.id, command.script.file);
+    const argv = [emu, '-execve', emu, ...command.argv];
     const keyword = instruction.getInstruction();
-    const flags = [...parsed.command.flags, ...(copy ? [] : [mount])].join(' ');
+    const flags = [
+      ...parsed.command.flags,
+      ...(copy ? [] : [mount]),
+      ...(command.script ? [command.script.mount] : []),
+    ].join(' ');
     // The line breaks the instruction spanned follow it as blank lines, in the file's own style,
     // so every later instruction keeps its line number (BuildKit skips blank lines between
     // instructions; this line has no continuation for them to fall into).
     const breaks = text.slice(from, to).match(LINE_BREAK) ?? [];
     const line = [keyword, ...(flags === '' ? [] : [flags]), execJson(argv)].join(' ');
-    edits.push({ from, to, text: line + breaks.join('') });
+    // A line too long for BuildKit's scanner becomes continuation lines (fold.ts), which take
+    // the place of as many of the blank lines (when there are fewer, later lines move down).
+    const pieces = foldLine(line, analysis.escape);
+    const lineBreak = breaks[0] ?? firstBreak(text);
+    const folded = pieces.join(`${analysis.escape}${lineBreak}`);
+    edits.push({ from, to, text: folded + breaks.slice(pieces.length - 1).join('') });
   }
 
   let out = '';
@@ -172,5 +235,10 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
     pos = e.to;
   }
   out += text.slice(pos);
-  return { dockerfile: out, stages: analysis.stages, rewritten: edits.length };
+  return {
+    dockerfile: out,
+    scripts: [...scripts.values()],
+    stages: analysis.stages,
+    rewritten: edits.length,
+  };
 }

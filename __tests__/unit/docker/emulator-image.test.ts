@@ -246,3 +246,44 @@ describe('archive', () => {
     );
   });
 });
+
+describe('emulatorSetArchive', () => {
+  it('is one OCI index with a /qemu variant per platform, the same bytes every time', async () => {
+    const { emulatorSetArchive, NATIVE_SHIM } = await import('../../../src/docker/emulator-image.js');
+    const variants = [
+      { platform: 'linux/arm64', data: Buffer.from('aarch64 binary'), createdBy: 'a' },
+      { platform: 'linux/amd64', data: Buffer.from(NATIVE_SHIM), createdBy: 'native' },
+    ];
+    const one = await emulatorSetArchive(variants, 'anyarch-emu:set-x');
+    expect((await emulatorSetArchive(variants, 'anyarch-emu:set-x')).equals(one)).toBe(true);
+    const { extract } = await import('tar-stream');
+    const files = new Map<string, Buffer>();
+    const ex = extract();
+    const done = new Promise<void>((resolve, reject) => {
+      ex.on('entry', (h, stream, next) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+        stream.on('end', () => {
+          files.set(h.name, Buffer.concat(chunks));
+          next();
+        });
+      });
+      ex.on('finish', resolve);
+      ex.on('error', reject);
+    });
+    ex.end(one);
+    await done;
+    const blob = (d: string) => files.get(`blobs/sha256/${d.slice(7)}`)!;
+    const top = JSON.parse(files.get('index.json')!.toString()) as {
+      manifests: { digest: string; annotations: Record<string, string> }[];
+    };
+    expect(top.manifests[0]!.annotations['io.containerd.image.name']).toBe(
+      'docker.io/library/anyarch-emu:set-x',
+    );
+    const index = JSON.parse(blob(top.manifests[0]!.digest).toString()) as {
+      manifests: { digest: string; platform: { architecture: string } }[];
+    };
+    expect(index.manifests.map((m) => m.platform.architecture)).toEqual(['arm64', 'amd64']);
+    expect(NATIVE_SHIM).toMatch(/^#!\/bin\/sh\n[\s\S]*shift 2\nexec "\$@"\n$/);
+  });
+});
