@@ -124,6 +124,14 @@ function buildxOptionProblems(inputs: Inputs, docker: DockerInfo) {
   ];
 }
 
+/** The run's own token for the tags it makes: its temp dir's unique suffix (anyarch-XXXXXX). */
+export function runIdOf(workDir: string): string {
+  return path
+    .basename(workDir)
+    .replace(/^anyarch-/, '')
+    .replace(/[^A-Za-z0-9_.-]/g, '');
+}
+
 async function makeWorkDir(runner: RunnerEnv, track: Tracker): Promise<string> {
   const dir = await fs.mkdtemp(path.join(runner.temp, 'anyarch-')).catch((err: NodeJS.ErrnoException) => {
     throw new Error(
@@ -244,6 +252,7 @@ async function oneBuild(
         secretFiles,
         builderId: builderIdFromEnv(process.env),
         workspace: ctx.runner.workspace,
+        runId: runIdOf(ctx.workDir),
       }),
   );
   return {
@@ -287,6 +296,7 @@ async function buildEach(
         secretFiles,
         builderId,
         workspace: ctx.runner.workspace,
+        runId: runIdOf(ctx.workDir),
       }),
     );
     out.push({

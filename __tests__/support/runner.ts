@@ -6,7 +6,7 @@
 //
 // prepareStep, mainResult and postEnv are the runner's rules; runAction runs a step
 // synchronously (the tests), and the benchmark runs the same steps with its own timed spawner.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, SHARED_TOOL_CACHE } from './project.js';
@@ -211,4 +211,21 @@ export function stepError(step: StepResult): string {
 /** Images main recorded in its state for post to remove. */
 export function createdImages(main: Pick<StepResult, 'state'>): string[] {
   return JSON.parse(main.state.get('anyarch-images') ?? '[]') as string[];
+}
+
+/** main as a child process the caller can await while it does other things; then post. */
+export function startMain(
+  env: RunEnv,
+  inputs: Record<string, string>,
+  opts: StepOptions = {},
+): { step: Step; done: Promise<StepResult> } {
+  const step = prepareStep(env, inputs, opts);
+  const child = spawn(process.execPath, [step.main], { env: step.processEnv, cwd: env.workspace });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const done = new Promise<StepResult>((resolve) =>
+    child.on('close', (code) => resolve(mainResult(step, code ?? -1, log))),
+  );
+  return { step, done };
 }

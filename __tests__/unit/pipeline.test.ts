@@ -29,3 +29,14 @@ describe('metadataOutput', () => {
     ).toBe('');
   });
 });
+
+describe('runIdOf and the emulator image tag', () => {
+  it("tags the emulator image for the run, by its temp dir's unique suffix", async () => {
+    const { runIdOf } = await import('../../src/pipeline.js');
+    const { emulatorImageRef } = await import('../../src/docker/emulator-image.js');
+    expect(runIdOf('/runner/_temp/anyarch-Ab3xYz')).toBe('Ab3xYz');
+    const sha = 'ab'.repeat(32);
+    expect(emulatorImageRef('aarch64', sha, 'Ab3xYz')).toBe('anyarch-emu:aarch64-abababababababab-Ab3xYz');
+    expect(emulatorImageRef('aarch64', sha)).toBe('anyarch-emu:aarch64-abababababababab');
+  });
+});

@@ -26,7 +26,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkBinfmt } from '../../__tests__/support/binfmt.js';
-import { imageExists, imageSize, makeBaseCommand } from '../../__tests__/support/docker.js';
+import {
+  baseTag,
+  containerdImageStore,
+  imageExists,
+  imageSize,
+  makeBaseCommand,
+} from '../../__tests__/support/docker.js';
 import { PROJECT_ROOT, SHARED_TOOL_CACHE } from '../../__tests__/support/project.js';
 import { debianTarball, seriesEntry } from '../../__tests__/support/qemu-sources.js';
 import {
@@ -51,6 +57,11 @@ const MULTI_ARCHES = ['aarch64', 'arm', 'riscv64'];
 const BASE_TAG = 'anyarch-bench/base:arm64';
 const SIZE_TAGS = { plain: 'anyarch-bench/size:plain', keep: 'anyarch-bench/size:keep' } as const;
 const CACHE_TAG = 'anyarch-bench/cache:latest';
+const PLATFORM_TAGS = {
+  one: 'anyarch-bench/platforms:one',
+  arm64: 'anyarch-bench/platforms:arm64',
+  arm: 'anyarch-bench/platforms:arm',
+} as const;
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -64,6 +75,8 @@ const USAGE = `usage: npm run bench -- [options]
                       5 exec     per-exec cost under qemu-aarch64 -execve vs native
                       6 size     bytes the emulator adds to an image, keep-emulator false/true
                       7 cache    rebuild on an empty daemon with cache-from (registry) vs without
+                      8 platforms  aarch64,arm in one build vs one build per arch (needs the
+                                 containerd image store: DOCKER_HOST=$(scripts/start-dockerd26.sh containerd))
   --series X.Y      QEMU series from patches/series.json (default 10.2)
   --execs N         execs per run in row 5 (default 200)
 `;
@@ -775,9 +788,9 @@ async function rowSize(): Promise<RowOut> {
 // Three emulated RUN steps that each do a few seconds of guest work (a shell loop, forks of
 // busybox applets), then write a stamp: what a rebuild with a layer cache skips.
 const CACHE_DOCKERFILE = (base: string) => `FROM ${base}
-RUN i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i | md5sum >/dev/null; done; uname -m > /one
-RUN i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i | sha1sum >/dev/null; done; date > /two
-RUN i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i | wc -c >/dev/null; done; date > /three
+RUN i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo $i | md5sum >/dev/null; done; uname -m > /one
+RUN i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo $i | sha1sum >/dev/null; done; date > /two
+RUN i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo $i | wc -c >/dev/null; done; date > /three
 `;
 
 let cacheRowStarted = false;
@@ -840,6 +853,73 @@ async function rowCache(): Promise<RowOut> {
   }
 }
 
+// Two emulated RUN steps of a few seconds each, from the test base of each target platform.
+const PLATFORM_DOCKERFILE = `FROM anyarch-test/base:\${TARGETARCH}
+RUN i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo $i | md5sum >/dev/null; done; uname -m > /m
+RUN i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo $i | sha1sum >/dev/null; done
+`;
+
+let platformRowStarted = false;
+async function rowPlatforms(): Promise<RowOut> {
+  if (!containerdImageStore()) {
+    throw new Error(
+      'needs a daemon with the containerd image store: DOCKER_HOST=$(scripts/start-dockerd26.sh containerd) npm run bench -- --only platforms',
+    );
+  }
+  platformRowStarted = true;
+  await emulator(); // qemu-aarch64 and qemu-arm in the shared tool cache
+  for (const deb of ['arm64', 'armhf']) {
+    const [cmd, args] = makeBaseCommand(deb, baseTag(deb));
+    await mustRun(cmd, args);
+  }
+  const d = freshDir('platforms');
+  mkdirSync(path.join(d, 'ctx'));
+  writeFileSync(path.join(d, 'ctx', 'Dockerfile'), PLATFORM_DOCKERFILE);
+  const common = ['--qemu-version', series().series, '--qemu-source', 'debian', '--install-deps', 'false'];
+  let i = 0;
+  const build = async (arch: string, tag: string): Promise<CliRun> => {
+    await mustRun('docker', ['builder', 'prune', '--all', '--force']);
+    const r = await cli([...common, '--arch', arch, '--context', 'ctx', '--tags', tag, '--load', 'true'], {
+      toolCacheDir: SHARED_TOOL_CACHE,
+      cwd: d,
+      name: `platforms-${i++}`,
+    });
+    if (r.outputs.get('cache-hit') !== 'tool-cache')
+      throw new Error(`expected a tool-cache hit, got cache-hit=${r.outputs.get('cache-hit')}`);
+    return r;
+  };
+  try {
+    const one = await measure('platforms: aarch64,arm in one build', RUNS, async () => {
+      const r = await build('aarch64,arm', PLATFORM_TAGS.one);
+      if (
+        !readFileSync(path.join(r.dir, 'cli.log'), 'utf8').includes('One build for linux/arm64, linux/arm/v7')
+      )
+        throw new Error('the CLI did not build both platforms in one build');
+      return r.seconds;
+    });
+    const each = await measure(
+      'platforms: one build per arch',
+      RUNS,
+      async () =>
+        (await build('aarch64', PLATFORM_TAGS.arm64)).seconds +
+        (await build('arm', PLATFORM_TAGS.arm)).seconds,
+    );
+    return {
+      ours: `${fmtSeconds(one)} (one build)`,
+      base: `${fmtSeconds(each)} (one build per arch, added up)`,
+      ratio: `${(each / one).toFixed(2)}× faster`,
+      runs: RUNS,
+      notes: [
+        'platforms: two emulated RUN steps (a shell loop of busybox applets) for linux/arm64 and linux/arm/v7 from ' +
+          'the test bases, each build through the CLI with --load on an emptied build cache, on the containerd image ' +
+          'store; "one build per arch" is two CLI runs, as the per-arch path builds them one after the other',
+      ],
+    };
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- the table
 
 interface Row {
@@ -882,6 +962,13 @@ const ROWS: readonly Row[] = [
     what: 'rebuild on an empty daemon: cache-from vs none',
     fn: rowCache,
     needs: ['docker', 'docker-registry'],
+  },
+  {
+    n: 8,
+    name: 'platforms',
+    what: 'aarch64 + arm: one build vs one per arch',
+    fn: rowPlatforms,
+    needs: ['docker'],
   },
 ];
 const PACKAGES: Record<string, string> = {
@@ -970,7 +1057,7 @@ async function main(): Promise<number> {
   for (const row of rows) {
     const missing = row.needs.filter((c) => !have(c));
     if (
-      row.name === 'size' &&
+      row.needs.includes('docker') &&
       missing.length === 0 &&
       spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0
     ) {
@@ -1057,6 +1144,9 @@ async function stopCurrent(): Promise<void> {
 function cleanup(): void {
   if (sizeRowStarted)
     for (const tag of Object.values(SIZE_TAGS))
+      spawnSync('docker', ['image', 'rm', '--force', tag], { stdio: 'ignore' });
+  if (platformRowStarted)
+    for (const tag of Object.values(PLATFORM_TAGS))
       spawnSync('docker', ['image', 'rm', '--force', tag], { stdio: 'ignore' });
   if (cacheRowStarted) spawnSync('docker', ['image', 'rm', '--force', CACHE_TAG], { stdio: 'ignore' });
   if (baseImageCreated) spawnSync('docker', ['image', 'rm', '--force', BASE_TAG], { stdio: 'ignore' });

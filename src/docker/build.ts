@@ -51,6 +51,8 @@ export interface ImageBuildRequest extends ImageOptions {
   readonly builderId: string | undefined;
   /** GITHUB_WORKSPACE: an error annotation names the Dockerfile relative to it. */
   readonly workspace: string;
+  /** This run's own suffix for the images it tags (several jobs may share one daemon). */
+  readonly runId: string;
 }
 
 /** A build of the user's own Dockerfile: when it fails, annotate the instruction it stopped at. */
@@ -126,7 +128,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
     return buildUserFile(user, req, original);
   }
   const t = req.arch.id;
-  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir);
+  const emuImage = await buildEmulatorImage(req.emulatorDir, t, platform, req.workDir, req.runId);
   req.track(emuImage);
   core.info(`Emulator image ${emuImage}`);
 
@@ -214,7 +216,7 @@ export async function buildAllArches(req: AllArchesRequest): Promise<AllArchesRe
       createdBy: native ? 'the native shim' : `COPY qemu-${arch.id} /qemu`,
     });
   }
-  const emulators = await loadEmulatorSet(variants, req.workDir);
+  const emulators = await loadEmulatorSet(variants, req.workDir, req.runId);
   req.track(emulators);
   const platforms = req.arches.map((a) => a.platform);
   core.info(

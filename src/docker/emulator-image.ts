@@ -19,9 +19,14 @@ const EMULATOR_IMAGE_REPO = 'anyarch-emu';
 export const EMULATOR_IMAGE_CREATED = '1970-01-01T00:00:00Z';
 const EPOCH = new Date(0);
 
-/** Tag of the emulator image for `target` whose binary has `sha256`. */
-export function emulatorImageRef(target: string, sha256: string): string {
-  return `${EMULATOR_IMAGE_REPO}:${target}-${sha256.slice(0, 16)}`;
+/**
+ * Tag of the emulator image for `target` whose binary has `sha256`, in the run `run`. Each run
+ * tags the image for itself (the image, and its ID, are the same for every run with that binary):
+ * jobs sharing a daemon each remove only their own tag, so one job's clean-up never takes the
+ * image from under another job's build.
+ */
+export function emulatorImageRef(target: string, sha256: string, run = ''): string {
+  return `${EMULATOR_IMAGE_REPO}:${target}-${sha256.slice(0, 16)}${run === '' ? '' : `-${run}`}`;
 }
 
 export interface ImagePlatform {
@@ -189,9 +194,10 @@ export async function writeEmulatorImageArchive(
   target: string,
   platform: string,
   file: string,
+  run = '',
 ): Promise<string> {
   const binary = await fs.readFile(path.join(emulatorDir, `qemu-${target}`));
-  const ref = emulatorImageRef(target, sha256Hex(binary));
+  const ref = emulatorImageRef(target, sha256Hex(binary), run);
   await fs.writeFile(file, await emulatorImageArchive(target, platform, binary, ref));
   return ref;
 }
@@ -289,9 +295,10 @@ export async function emulatorSetArchive(variants: readonly EmulatorVariant[], r
 export async function loadEmulatorSet(
   variants: readonly EmulatorVariant[],
   workDir: string,
+  run = '',
 ): Promise<string> {
   const id = sha256Hex(variants.map((v) => `${v.platform} ${sha256Hex(v.data)}`).join('\n'));
-  const ref = `${EMULATOR_IMAGE_REPO}:set-${id.slice(0, 16)}`;
+  const ref = `${EMULATOR_IMAGE_REPO}:set-${id.slice(0, 16)}${run === '' ? '' : `-${run}`}`;
   await fs.mkdir(workDir, { recursive: true });
   const file = path.join(workDir, 'emulator-set.tar');
   try {
@@ -308,11 +315,13 @@ export async function buildEmulatorImage(
   target: string,
   platform: string,
   workDir: string,
+  /** This run's own suffix of the tag (see emulatorImageRef). */
+  run = '',
 ): Promise<string> {
   await fs.mkdir(workDir, { recursive: true });
   const file = path.join(workDir, `emu-${target}.tar`);
   try {
-    const ref = await writeEmulatorImageArchive(emulatorDir, target, platform, file);
+    const ref = await writeEmulatorImageArchive(emulatorDir, target, platform, file, run);
     await mustRun('docker', ['load', '-i', file]);
     return ref;
   } finally {
