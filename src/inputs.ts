@@ -240,6 +240,27 @@ export function imageTagProblem(tag: string): string | undefined {
   return undefined;
 }
 
+// A stage name as BuildKit accepts it after AS (it compares them in lower case).
+const STAGE_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
+
+/**
+ * Why `ref` is not an image reference `docker run` takes ([registry/]name[:tag][@digest], or an
+ * image ID), or undefined. A value starting with "-" would be read as one of docker run's flags.
+ */
+export function imageReferenceProblem(ref: string): string | undefined {
+  const allowed =
+    'Expected an image reference such as debian:bookworm, ghcr.io/me/img:1.0, img@sha256:<digest>, or an image ID';
+  if (ref.startsWith('-'))
+    return `An image reference cannot start with "-" (docker run would read it as a flag). ${allowed}`;
+  if (/^(?:sha256:)?[0-9a-f]{12,64}$/.test(ref)) return undefined;
+  const at = ref.indexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  if (at >= 0 && !DIGEST.test(ref.slice(at + 1))) return `"${ref.slice(at + 1)}" is not a digest. ${allowed}`;
+  const problem = imageTagProblem(name);
+  return problem === undefined ? undefined : `${problem}. ${allowed}`;
+}
+
 export interface ParseOptions {
   /** GITHUB_WORKSPACE, or the working directory when run outside Actions. */
   readonly workspace: string;
@@ -293,10 +314,19 @@ export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
   }
 
   const target = get('target').trim();
-  if (/\s/.test(target)) throw bad('target', target, 'A stage name cannot contain whitespace');
+  if (target !== '' && !STAGE_NAME.test(target)) {
+    throw bad(
+      'target',
+      target,
+      'Expected the name of a build stage (FROM ... AS <name>): a letter, then letters, digits, "_", "." or "-"',
+    );
+  }
   const run = get('run');
   const runImage = get('run-image').trim();
-  if (/\s/.test(runImage)) throw bad('run-image', runImage, 'An image reference cannot contain whitespace');
+  if (runImage !== '') {
+    const problem = imageReferenceProblem(runImage);
+    if (problem !== undefined) throw bad('run-image', runImage, problem);
+  }
   const runShell = get('run-shell').trim();
   if (!runShell.startsWith('/') || /\s/.test(runShell)) {
     throw bad(

@@ -155,6 +155,33 @@ describe('parseInputs', () => {
     expect(parse({ arch: 'arm64', run: 'true', build: 'false', 'run-image': 'img' }).runImage).toBe('img');
   });
 
+  it('takes run-image as an image reference only: "-" first would be a docker run flag', () => {
+    for (const ok of [
+      'debian:bookworm',
+      'ghcr.io/me/img:1.0',
+      'localhost:5000/a/b',
+      `img@sha256:${'ab'.repeat(32)}`,
+      `sha256:${'cd'.repeat(32)}`,
+    ]) {
+      expect(parse({ arch: 'arm64', 'run-image': ok }).runImage).toBe(ok);
+    }
+    for (const bad of ['--privileged', '-v/:/host', 'Debian', 'img@md5', 'a b']) {
+      const e = error({ arch: 'arm64', 'run-image': bad });
+      expect(e.input).toBe('run-image');
+      expect(e.message).toMatch(/^Invalid value for input "run-image": .*Expected an image reference/);
+    }
+    expect(error({ arch: 'arm64', 'run-image': '--privileged' }).message).toContain('cannot start with "-"');
+  });
+
+  it('takes target as a stage name', () => {
+    expect(parse({ arch: 'arm64', target: 'build-stage.2_x' }).target).toBe('build-stage.2_x');
+    for (const bad of ['--no-cache', 'a b', '2nd', 'x/y']) {
+      const e = error({ arch: 'arm64', target: bad });
+      expect(e.input).toBe('target');
+      expect(e.message).toMatch(/Expected the name of a build stage/);
+    }
+  });
+
   it.each([
     ['run-image', 'a b'],
     ['run-shell', 'sh'],

@@ -162,7 +162,21 @@ export function heredocNames(run: Run, text: string, index: LineIndex): HeredocN
   });
 }
 
+/**
+ * A carriage return not followed by a line feed ends a line for this module's parser but not for
+ * BuildKit's, so the two would read different instructions; refuse it rather than guess.
+ */
+function refuseBareCarriageReturn(text: string): void {
+  const at = /\r(?!\n)/.exec(text);
+  if (at === null) return;
+  const line = text.slice(0, at.index).split(/\r\n|\n/).length;
+  throw new Error(
+    `the Dockerfile has a carriage return (CR) without a line feed on line ${line}: BuildKit reads it as part of the line and this action's parser as a line break, so they would disagree. Save the file with LF or CRLF line ends`,
+  );
+}
+
 export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteResult {
+  refuseBareCarriageReturn(text);
   const emu = opts.emulatorPath;
   const target = opts.mountTarget ?? path.posix.dirname(emu);
   if (!path.posix.isAbsolute(emu) || MOUNT_UNSAFE.test(emu))

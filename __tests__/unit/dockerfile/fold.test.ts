@@ -147,3 +147,17 @@ describe('a script too long for one argument', () => {
     expect(rw.scripts).toEqual([]);
   });
 });
+
+describe('a bare carriage return', () => {
+  it('is refused, naming the line: BuildKit and our parser would read different lines', () => {
+    const opts = {
+      guestPlatform: 'linux/arm64',
+      emulatorImage: 'e:1',
+      emulatorPath: '/.anyarch/qemu-aarch64',
+    };
+    expect(() => rewriteDockerfile('FROM scratch\nRUN a\rRUN b\n', opts)).toThrow(
+      /carriage return \(CR\) without a line feed on line 2: .*LF or CRLF/,
+    );
+    expect(rewriteDockerfile('FROM scratch\r\nRUN a\r\n', opts).rewritten).toBe(1);
+  });
+});
