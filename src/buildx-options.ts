@@ -973,25 +973,8 @@ export function classicBuilderProblems(opts: BuildxOptions): Problem[] {
   }));
 }
 
-const NONE: BuildxOptions = {
-  platforms: [],
-  secrets: [],
-  ssh: [],
-  buildContexts: [],
-  cacheFrom: [],
-  cacheTo: [],
-  noCache: false,
-  noCacheFilters: [],
-  pull: false,
-  network: undefined,
-  addHosts: [],
-  shmSize: undefined,
-  ulimits: [],
-  provenance: undefined,
-  sbom: undefined,
-  annotations: [],
-  outputs: [],
-};
+/** No build-push-action input set: what the parser makes of empty inputs. */
+const NONE: BuildxOptions = parseBuildxOptions(() => '');
 
 /**
  * keep-emulator builds twice: the user's Dockerfile, then a wrapper FROM it that adds the emulator.

@@ -222,14 +222,10 @@ async function oneBuild(
   const isHost = (a: Arch) => isHostPlatform(a.platform, docker.hostPlatform);
   let reason = perArchReason({ ...inputs, containerdStore: docker.containerdStore, builder: docker.builder });
   let rewrite: OneBuildRewrite | undefined;
+  let original = '';
   if (reason === undefined) {
-    const rw = oneBuildRewrite(
-      await fs.readFile(inputs.file, 'utf8'),
-      inputs.arches,
-      docker.hostPlatform,
-      inputs.buildArgs,
-      isHost,
-    );
+    original = await fs.readFile(inputs.file, 'utf8');
+    const rw = oneBuildRewrite(original, inputs.arches, docker.hostPlatform, inputs.buildArgs, isHost);
     if ('reason' in rw) reason = rw.reason;
     else rewrite = rw;
   }
@@ -243,7 +239,8 @@ async function oneBuild(
       buildAllArches({
         ...inputs,
         arches: inputs.arches,
-        rewrite: rewrite,
+        rewrite,
+        original,
         hostPlatform: docker.hostPlatform,
         builder: docker.builder,
         emulatorDir: emulator?.dir,

@@ -10,7 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { assertNoBinfmt } from '../support/binfmt.js';
-import { BASE_ARM64, docker, ensureBaseImages, imageFile, imageFiles } from '../support/docker.js';
+import {
+  BASE_ARM64,
+  removeImages,
+  docker,
+  ensureBaseImages,
+  imageFile,
+  imageFiles,
+} from '../support/docker.js';
 import { expectNoEmulator, expectPostCleaned } from '../support/image-test.js';
 import { PROJECT_ROOT } from '../support/project.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
@@ -94,11 +101,7 @@ describe('build-push-action inputs: secrets, ssh, build-contexts, metadata', () 
   afterAll(() => {
     agent?.kill();
     if (agentDir) rmSync(agentDir, { recursive: true, force: true });
-    try {
-      docker('image', 'rm', '--force', TAG);
-    } catch {
-      // already gone
-    }
+    removeImages(TAG);
     if (env) cleanupEnv(env);
   });
 

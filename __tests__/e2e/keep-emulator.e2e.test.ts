@@ -1,7 +1,7 @@
 // keep-emulator: the emulator stays in the image and its entrypoint runs through it, so the
 // image runs on this x86-64 host without binfmt_misc.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { BASE_ARM64, docker } from '../support/docker.js';
+import { BASE_ARM64, removeImages, docker } from '../support/docker.js';
 import { expectPostCleaned, prepareBuild } from '../support/image-test.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import { runAction, type ActionRun } from '../support/runner.js';
@@ -44,11 +44,7 @@ describe('keep-emulator', () => {
     });
   });
   afterAll(() => {
-    try {
-      docker('image', 'rm', '--force', TAG);
-    } catch {
-      // already gone
-    }
+    removeImages(TAG);
     if (env) cleanupEnv(env);
   });
 

@@ -6,7 +6,14 @@
 // That holds only if the rewritten RUN steps have the same cache keys run after run, so the
 // emulator image they mount must be the same image whenever the binary is.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { BASE_ARM64, containerdImageStore, docker, imageExists, imageFile } from '../support/docker.js';
+import {
+  BASE_ARM64,
+  removeImages,
+  containerdImageStore,
+  docker,
+  imageExists,
+  imageFile,
+} from '../support/docker.js';
 import { expectPostCleaned, prepareBuild } from '../support/image-test.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import { startRegistry, type Registry } from '../support/registry.js';
@@ -47,7 +54,7 @@ describe('cache-from / cache-to: emulated layers across runs on a wiped daemon',
 
   /** A fresh runner's daemon: neither the image nor any build cache. */
   const wipe = () => {
-    if (imageExists(tag)) docker('image', 'rm', '--force', tag);
+    removeImages(tag);
     docker('builder', 'prune', '--all', '--force');
   };
 
@@ -67,11 +74,7 @@ describe('cache-from / cache-to: emulated layers across runs on a wiped daemon',
     second = runAction(env, { ...inputs, 'cache-from': `type=registry,ref=${cacheRef}` });
   });
   afterAll(async () => {
-    try {
-      if (tag) docker('image', 'rm', '--force', tag);
-    } catch {
-      // already gone
-    }
+    removeImages(tag);
     await registry?.stop();
     if (env) cleanupEnv(env);
   });

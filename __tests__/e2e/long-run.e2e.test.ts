@@ -5,7 +5,7 @@
 // step as a file), and on Docker 23 and newer (whose Dockerfile frontend has heredocs) a ~200 KB
 // "#!" heredoc, each of which builds without the emulator, build with it, and every line ran.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { BASE_ARM64, docker, imageFile, imageFiles } from '../support/docker.js';
+import { BASE_ARM64, removeImages, docker, imageFile, imageFiles } from '../support/docker.js';
 import { expectNoEmulator, expectPostCleaned, prepareBuild } from '../support/image-test.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import { runAction, type ActionRun } from '../support/runner.js';
@@ -50,11 +50,7 @@ describe('long RUN steps through the emulator', () => {
     result = runAction(env, { arch: 'arm64', ...LOCAL_QEMU, context: 'docker', tags: TAG, load: 'true' });
   });
   afterAll(() => {
-    try {
-      docker('image', 'rm', '--force', TAG);
-    } catch {
-      // already gone
-    }
+    removeImages(TAG);
     if (env) cleanupEnv(env);
   });
 

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { BASE_ARM64, docker, imageExists } from '../support/docker.js';
+import { BASE_ARM64, removeImages, docker, imageExists } from '../support/docker.js';
 import { prepareBuild } from '../support/image-test.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import {
@@ -65,7 +65,7 @@ CMD ["cat", "/a"]
     postA = runPost(a.step, mainA);
   });
   afterAll(async () => {
-    for (const t of [TAG_A, TAG_B]) if (imageExists(t)) docker('image', 'rm', '--force', t);
+    removeImages(TAG_A, TAG_B);
     await new Promise((resolve) => server?.close(resolve));
     if (envA) cleanupEnv(envA);
     if (envB) cleanupEnv(envB);

@@ -97,6 +97,11 @@ export function imageFile(ref: string, file: string, platform?: string): string 
   }
 }
 
+/** Remove each of the images that exists (a test's clean-up: one already gone is fine). */
+export function removeImages(...refs: string[]): void {
+  for (const ref of refs) if (ref && imageExists(ref)) docker('image', 'rm', '--force', ref);
+}
+
 /** Docker's name of a Debian architecture (src/arch.ts's table): what $TARGETARCH holds. */
 export function dockerArch(debianArch: string): string {
   const arch = ARCHES.find((a) => a.debianArch === debianArch);

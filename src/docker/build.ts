@@ -99,16 +99,21 @@ async function scriptSecretFlags(scripts: readonly ScriptFile[], dir: string): P
   return flags;
 }
 
-export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
-  const flagsFor = (opts: BuildxOptions): string[] =>
-    buildxFlags(opts, req.secretFiles, req.builderId !== undefined ? { builderId: req.builderId } : {});
-  const platform = req.arch.platform;
-  await fs.mkdir(req.workDir, { recursive: true });
-  const files = (name: string) => ({
-    iidFile: path.join(req.workDir, `${name}.iid`),
-    metadataFile: path.join(req.workDir, `${name}.metadata.json`),
-  });
-  const user: ImageBuildSpec = {
+/** Where a build in `workDir` writes its image ID and buildx metadata. */
+function resultFiles(workDir: string, name: string): Pick<ImageBuildSpec, 'iidFile' | 'metadataFile'> {
+  return {
+    iidFile: path.join(workDir, `${name}.iid`),
+    metadataFile: path.join(workDir, `${name}.metadata.json`),
+  };
+}
+
+/** The build of the user's Dockerfile for `platform` (one, or several comma-separated), as the inputs ask. */
+function userBuildSpec(
+  req: ImageOptions & { readonly workDir: string },
+  platform: string,
+  extraArgs: readonly string[],
+): ImageBuildSpec {
+  return {
     platform,
     file: req.file,
     context: req.context,
@@ -118,9 +123,20 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
     target: req.target,
     push: req.push,
     load: req.load,
-    ...files('image'),
-    extraArgs: flagsFor(req.buildx),
+    ...resultFiles(req.workDir, 'image'),
+    extraArgs,
   };
+}
+
+/** build-push-action's inputs in `opts` as buildx flags, with the request's secret files and builder-id. */
+function flagsFor(req: Pick<ImageBuildRequest, 'secretFiles' | 'builderId'>, opts: BuildxOptions): string[] {
+  return buildxFlags(opts, req.secretFiles, req.builderId !== undefined ? { builderId: req.builderId } : {});
+}
+
+export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
+  const platform = req.arch.platform;
+  await fs.mkdir(req.workDir, { recursive: true });
+  const user = userBuildSpec(req, platform, flagsFor(req, req.buildx));
 
   const original = await fs.readFile(req.file, 'utf8');
   if (req.emulatorDir === undefined) {
@@ -149,7 +165,11 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   const scripts = await scriptSecretFlags(rw.scripts, path.join(req.workDir, 'scripts'));
 
   if (!req.keepEmulator) {
-    return buildUserFile({ ...user, file, extraArgs: [...flagsFor(req.buildx), ...scripts] }, req, original);
+    return buildUserFile(
+      { ...user, file, extraArgs: [...flagsFor(req, req.buildx), ...scripts] },
+      req,
+      original,
+    );
   }
 
   // keep-emulator: build and load the image under a temporary tag, read its entrypoint, then
@@ -164,8 +184,8 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
       tags: [stageTag],
       push: false,
       load: true,
-      ...files('stage'),
-      extraArgs: [...flagsFor(split.steps), ...scripts],
+      ...resultFiles(req.workDir, 'stage'),
+      extraArgs: [...flagsFor(req, split.steps), ...scripts],
     },
     req,
     original,
@@ -183,7 +203,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
       buildArgs: new Map(),
       labels: new Map(),
       target: undefined,
-      extraArgs: flagsFor(split.image),
+      extraArgs: flagsFor(req, split.image),
     },
     req.builder,
   );
@@ -194,6 +214,8 @@ export interface AllArchesRequest extends Omit<ImageBuildRequest, 'arch' | 'keep
   readonly arches: readonly Arch[];
   /** The one rewrite every platform builds with (one-build.ts). */
   readonly rewrite: OneBuildRewrite;
+  /** The user's Dockerfile as read for that rewrite (for the error annotation). */
+  readonly original: string;
 }
 
 export interface AllArchesResult extends BuiltImage {
@@ -224,29 +246,17 @@ export async function buildAllArches(req: AllArchesRequest): Promise<AllArchesRe
   );
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, req.rewrite.dockerfile);
   const scripts = await scriptSecretFlags(req.rewrite.scripts, path.join(req.workDir, 'scripts'));
-  const original = await fs.readFile(req.file, 'utf8');
-  const flags = buildxFlags(
-    req.buildx,
-    req.secretFiles,
-    req.builderId !== undefined ? { builderId: req.builderId } : {},
-  );
   const built = await buildUserFile(
     {
-      platform: platforms.join(','),
+      ...userBuildSpec(req, platforms.join(','), [
+        ...flagsFor(req, req.buildx),
+        ...scripts,
+        ...emulatorContextFlag(emulators),
+      ]),
       file,
-      context: req.context,
-      tags: req.tags,
-      buildArgs: req.buildArgs,
-      labels: req.labels,
-      target: req.target,
-      push: req.push,
-      load: req.load,
-      iidFile: path.join(req.workDir, 'image.iid'),
-      metadataFile: path.join(req.workDir, 'image.metadata.json'),
-      extraArgs: [...flags, ...scripts, ...emulatorContextFlag(emulators)],
     },
     { ...req, arch: req.arches[0]!, keepEmulator: false },
-    original,
+    req.original,
   );
   const first = req.tags[0];
   let digests = new Map<string, string>();

@@ -26,7 +26,12 @@ const EPOCH = new Date(0);
  * image from under another job's build.
  */
 export function emulatorImageRef(target: string, sha256: string, run = ''): string {
-  return `${EMULATOR_IMAGE_REPO}:${target}-${sha256.slice(0, 16)}${run === '' ? '' : `-${run}`}`;
+  return runTag(`${target}-${sha256.slice(0, 16)}`, run);
+}
+
+/** anyarch-emu:<tag>, with the run's own suffix when there is one. */
+function runTag(tag: string, run: string): string {
+  return `${EMULATOR_IMAGE_REPO}:${tag}${run === '' ? '' : `-${run}`}`;
 }
 
 export interface ImagePlatform {
@@ -52,6 +57,11 @@ export function sha256Hex(data: Buffer | string): string {
 
 /** The image config (its sha256 is the image ID on the classic store); `layerDiffId` is sha256:<hex>. */
 export function emulatorImageConfig(target: string, platform: string, layerDiffId: string): string {
+  return imageConfig(platform, layerDiffId, `COPY qemu-${target} /qemu-${target}`);
+}
+
+/** A one-layer image config for `platform`, dated EMULATOR_IMAGE_CREATED, whose history says `createdBy`. */
+function imageConfig(platform: string, layerDiffId: string, createdBy: string): string {
   const p = imagePlatform(platform);
   return JSON.stringify({
     architecture: p.architecture,
@@ -60,7 +70,7 @@ export function emulatorImageConfig(target: string, platform: string, layerDiffI
     created: EMULATOR_IMAGE_CREATED,
     config: {},
     rootfs: { type: 'layers', diff_ids: [layerDiffId] },
-    history: [{ created: EMULATOR_IMAGE_CREATED, created_by: `COPY qemu-${target} /qemu-${target}` }],
+    history: [{ created: EMULATOR_IMAGE_CREATED, created_by: createdBy }],
   });
 }
 
@@ -237,20 +247,7 @@ export async function emulatorSetArchive(variants: readonly EmulatorVariant[], r
   const manifests = [];
   for (const v of variants) {
     const layer = blob(await tarOf([{ name: 'qemu', mode: 0o755, data: v.data }]));
-    const p = imagePlatform(v.platform);
-    const config = blob(
-      Buffer.from(
-        JSON.stringify({
-          architecture: p.architecture,
-          ...(p.variant !== undefined ? { variant: p.variant } : {}),
-          os: p.os,
-          created: EMULATOR_IMAGE_CREATED,
-          config: {},
-          rootfs: { type: 'layers', diff_ids: [layer.digest] },
-          history: [{ created: EMULATOR_IMAGE_CREATED, created_by: v.createdBy }],
-        }),
-      ),
-    );
+    const config = blob(Buffer.from(imageConfig(v.platform, layer.digest, v.createdBy)));
     const manifest = blob(
       Buffer.from(
         JSON.stringify({
@@ -262,7 +259,7 @@ export async function emulatorSetArchive(variants: readonly EmulatorVariant[], r
       ),
     );
     blobs.push(layer, config, manifest);
-    manifests.push({ mediaType: OCI.manifest, ...descriptor(manifest), platform: p });
+    manifests.push({ mediaType: OCI.manifest, ...descriptor(manifest), platform: imagePlatform(v.platform) });
   }
   const index = blob(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI.index, manifests })));
   const tag = ref.slice(ref.lastIndexOf(':') + 1);
@@ -298,16 +295,11 @@ export async function loadEmulatorSet(
   run = '',
 ): Promise<string> {
   const id = sha256Hex(variants.map((v) => `${v.platform} ${sha256Hex(v.data)}`).join('\n'));
-  const ref = `${EMULATOR_IMAGE_REPO}:set-${id.slice(0, 16)}${run === '' ? '' : `-${run}`}`;
-  await fs.mkdir(workDir, { recursive: true });
-  const file = path.join(workDir, 'emulator-set.tar');
-  try {
-    await fs.writeFile(file, await emulatorSetArchive(variants, ref));
-    await mustRun('docker', ['load', '-i', file]);
-    return ref;
-  } finally {
-    await fs.rm(file, { force: true });
-  }
+  const ref = runTag(`set-${id.slice(0, 16)}`, run);
+  await loadArchive(path.join(workDir, 'emulator-set.tar'), async (file) =>
+    fs.writeFile(file, await emulatorSetArchive(variants, ref)),
+  );
+  return ref;
 }
 
 export async function buildEmulatorImage(
@@ -318,12 +310,21 @@ export async function buildEmulatorImage(
   /** This run's own suffix of the tag (see emulatorImageRef). */
   run = '',
 ): Promise<string> {
-  await fs.mkdir(workDir, { recursive: true });
-  const file = path.join(workDir, `emu-${target}.tar`);
+  return loadArchive(path.join(workDir, `emu-${target}.tar`), (file) =>
+    writeEmulatorImageArchive(emulatorDir, target, platform, file, run),
+  );
+}
+
+/**
+ * `write` an image archive to `file`, `docker load` it, and remove the file whatever happens;
+ * resolves with what `write` gave.
+ */
+async function loadArchive<T>(file: string, write: (file: string) => Promise<T>): Promise<T> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
   try {
-    const ref = await writeEmulatorImageArchive(emulatorDir, target, platform, file, run);
+    const written = await write(file);
     await mustRun('docker', ['load', '-i', file]);
-    return ref;
+    return written;
   } finally {
     await fs.rm(file, { force: true });
   }
