@@ -14,6 +14,7 @@
 #
 # Environment:
 #   QEMU_SOURCE   upstream, debian (default), a URL or a path (the action's qemu-source)
+#   QEMU_SHA256   the sha256 of that URL's or path's tarball (the action's qemu-sha256)
 #   QEMU_VERSION  latest (default), 10, 10.2, 10.2.2, 7.2, ... (the action's qemu-version)
 #   DEMO_TAG      image tag (default anyarch-demo:bookworm-arm64)
 #   ANYARCH_CACHE_DIR  where the emulator and the first-stage root are kept between runs
@@ -156,6 +157,7 @@ cli=(node "$root/dist/cli/index.js"
   --tags "$tag"
   --load true
   --keep-emulator true)
+[ -z "${QEMU_SHA256:-}" ] || cli+=(--qemu-sha256 "$QEMU_SHA256")
 printf '%q ' "${cli[@]}"
 printf '\n'
 set +e

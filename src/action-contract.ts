@@ -6,6 +6,7 @@ export const INPUTS = [
   { name: 'qemu-version', default: 'latest', required: false },
   { name: 'qemu-source', default: 'upstream', required: false },
   { name: 'qemu-sha256', default: '', required: false },
+  { name: 'allow-unverified-source', default: 'false', required: false },
   { name: 'cache', default: 'true', required: false },
   { name: 'install-deps', default: 'auto', required: false },
   { name: 'build', default: 'true', required: false },

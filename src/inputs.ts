@@ -38,6 +38,8 @@ export interface Inputs extends ImageOptions {
   readonly qemuSource: QemuSource;
   /** Lower-case 64-hex pin for the source tarball, when given. */
   readonly qemuSha256: string | undefined;
+  /** Build from a URL or local source that nothing pins (never cached). */
+  readonly allowUnverifiedSource: boolean;
   readonly cache: boolean;
   readonly installDeps: InstallDeps;
   readonly build: boolean;
@@ -217,6 +219,34 @@ function parseQemuSource(raw: string, workspace: string, exists?: (p: string) =>
   return { kind: 'path', path: local };
 }
 
+/**
+ * Why a source may not be used as given, or undefined: a tarball from a URL or a local path is
+ * only built when "qemu-sha256" pins it or the user says it needs no verifying; an http:// one
+ * (which anyone on the way can change) only with a pin.
+ */
+export function unverifiedSourceProblem(
+  source: QemuSource,
+  pin: string | undefined,
+  allowUnverified: boolean,
+): InputError | undefined {
+  if (pin !== undefined || source.kind === 'upstream' || source.kind === 'debian') return undefined;
+  const where = source.kind === 'url' ? source.url : source.path;
+  if (source.kind === 'url' && new URL(source.url).protocol === 'http:') {
+    return new InputError(
+      'qemu-source',
+      `Input "qemu-source" is an http:// URL (${where}), which anything between here and the server can change. ` +
+        'Use https, or set "qemu-sha256" to the sha256 of the tarball you expect.',
+    );
+  }
+  if (allowUnverified) return undefined;
+  return new InputError(
+    'qemu-source',
+    `Nothing verifies the QEMU source ${where} (input "qemu-source"): set "qemu-sha256" to the sha256 of the tarball, ` +
+      'use qemu-source: upstream or debian (checked against the sha256 this action records), ' +
+      'or set "allow-unverified-source: true" to build from it unverified (its emulator is then never cached).',
+  );
+}
+
 // Docker's reference grammar (distribution/reference) for a tag given to "docker build -t":
 // [registry[:port]/]path[:tag], path components lower-case.
 const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
@@ -351,11 +381,18 @@ export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
     );
   }
 
+  const qemuSource = parseQemuSource(get('qemu-source'), workspace, opts.exists);
+  const qemuSha256 = sha === '' ? undefined : sha.toLowerCase();
+  const allowUnverifiedSource = parseBool('allow-unverified-source', get('allow-unverified-source'));
+  const sourceProblem = unverifiedSourceProblem(qemuSource, qemuSha256, allowUnverifiedSource);
+  if (sourceProblem) throw sourceProblem;
+
   return {
     arches,
     qemuVersion: get('qemu-version').trim(),
-    qemuSource: parseQemuSource(get('qemu-source'), workspace, opts.exists),
-    qemuSha256: sha === '' ? undefined : sha.toLowerCase(),
+    qemuSource,
+    qemuSha256,
+    allowUnverifiedSource,
     cache: parseBool('cache', get('cache')),
     installDeps,
     build,

@@ -14,6 +14,7 @@ import { runInGuest } from './docker/guest-script.js';
 import { archTag, publishManifestList } from './docker/multiarch.js';
 import type { Inputs } from './inputs.js';
 import { installEmulators, runnerStores, type Emulator } from './qemu/install.js';
+import { sourceIdentity } from './qemu/source-identity.js';
 import { findActionRoot, loadSeries, type SeriesEntry } from './qemu/series.js';
 import { resolveQemuVersion } from './qemu/version.js';
 import type { RunnerEnv } from './runner.js';
@@ -158,6 +159,7 @@ async function emulators(ctx: RunContext): Promise<Emulator | undefined> {
   core.info(`Emulator: qemu-${targets.map((a) => a.id).join(', qemu-')} ${qemu.version}`);
   const req = {
     entry: qemu,
+    source: sourceIdentity(inputs.qemuSource, qemu, inputs.qemuSha256),
     targets: targets.map((a) => a.id),
     patchFile: path.join(ctx.actionRoot, 'patches', qemu.patch),
     workDir: path.join(ctx.workDir, 'qemu'),

@@ -54,20 +54,24 @@ const SHIPPED_FLAGS = [
 // update SHIPPED_FLAGS (the "Configuring: ../configure ..." line of a compile) and this key
 // (the "Emulator cache key ..." line of a run of the action: build: false, qemu-version: 10.2)
 // together; the key is also what keyOf() below gives for the shipped patch and SHIPPED_FLAGS.
-const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-92596de37dded07a';
+const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-d447eed9565d4654';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
+// Debian's orig tarball of 10.2.2 (patches/series.json), the source these runs build from.
+const DEBIAN_SHA256 = 'be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb';
+
 /**
- * The digest of a qemu-aarch64 build on a Linux X64 runner, by the definition in src/cache/key.ts:
- * sha256 of this JSON, fields in this order (schema 2).
+ * The digest of a qemu-aarch64 build from Debian's tarball on a Linux X64 runner, by the
+ * definition in src/cache/key.ts: sha256 of this JSON, fields in this order (schema 3).
  */
 function digest(patchSha256: string, configureFlags: readonly string[]): string {
   return sha256(
     JSON.stringify({
-      schema: 2,
+      schema: 3,
       qemuVersion: VERSION,
       target: 'aarch64',
+      sourceSha256: DEBIAN_SHA256,
       patchSha256,
       configureFlags,
       runnerOs: 'Linux',
@@ -241,6 +245,7 @@ describe('cache invalidation', () => {
       emulatorCacheNames({
         qemuVersion: VERSION,
         target: 'aarch64',
+        sourceSha256: DEBIAN_SHA256,
         patchSha256: shippedPatchSha,
         configureFlags,
         runnerOs: 'Linux',

@@ -20,6 +20,7 @@ const inputs = {
   'qemu-version': '10.2',
   build: 'false',
   'qemu-source': 'README.md',
+  'allow-unverified-source': 'true',
 };
 
 describe('install-deps with a build dependency missing', () => {

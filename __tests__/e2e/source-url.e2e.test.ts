@@ -58,9 +58,22 @@ describe('qemu-source from a URL', () => {
     expect(r.post.status).toBe(0);
   });
 
+  test('an http:// URL without a pin is refused before anything is downloaded', () => {
+    const url = server.url(tarball);
+    const requested = server.requests(`/file/${tarball}`).length;
+    const r = run({ 'qemu-source': url, 'allow-unverified-source': 'true' });
+    expect(r.main.status).not.toBe(0);
+    expect(r.main.log).toContain(
+      `::error::Input "qemu-source" is an http:// URL (${url}), which anything between here and the server can change. ` +
+        'Use https, or set "qemu-sha256" to the sha256 of the tarball you expect.',
+    );
+    expect(server.requests(`/file/${tarball}`)).toHaveLength(requested);
+    expect(r.post.status).toBe(0);
+  });
+
   test('a URL that answers 404 fails with an error naming it', () => {
     const url = server.url('missing.tar.xz');
-    const r = run({ 'qemu-source': url });
+    const r = run({ 'qemu-source': url, 'qemu-sha256': debian.sha256 });
     expect(r.main.status).not.toBe(0);
     expect(server.requests('/file/missing.tar.xz').length).toBeGreaterThan(0);
     expect(r.main.log).toContain(url);

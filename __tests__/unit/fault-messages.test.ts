@@ -148,7 +148,7 @@ describe('image tags', () => {
 
 describe('a local qemu-source', () => {
   const parse = (source: string, exists?: (p: string) => boolean) =>
-    parseInputs(getterOf({ arch: 'arm64', 'qemu-source': source }), {
+    parseInputs(getterOf({ arch: 'arm64', 'qemu-source': source, 'allow-unverified-source': 'true' }), {
       workspace: '/ws',
       ...(exists ? { exists } : {}),
     });

@@ -24,6 +24,7 @@ describe('parseInputs', () => {
       qemuVersion: 'latest',
       qemuSource: { kind: 'upstream' },
       qemuSha256: undefined,
+      allowUnverifiedSource: false,
       cache: true,
       installDeps: 'auto',
       build: true,
@@ -212,7 +213,52 @@ describe('parseInputs', () => {
     ['vendor/qemu-10.2.2.tar.xz', { kind: 'path', path: `${WS}/vendor/qemu-10.2.2.tar.xz` }],
     ['/opt/src/qemu', { kind: 'path', path: '/opt/src/qemu' }],
   ])('qemu-source %s', (raw, want) => {
-    expect(parse({ arch: 'arm', 'qemu-source': raw }).qemuSource).toEqual(want);
+    const pin = { 'qemu-sha256': 'ab'.repeat(32) };
+    expect(parse({ arch: 'arm', 'qemu-source': raw, ...pin }).qemuSource).toEqual(want);
+  });
+
+  describe('a source nothing verifies', () => {
+    const https = 'https://example.org/qemu-10.2.2.tar.xz';
+    const http = 'http://example.org/qemu-10.2.2.tar.xz';
+    it.each([https, 'vendor/qemu.tar.xz', '/opt/src/qemu'])(
+      '%s needs qemu-sha256 or allow-unverified-source',
+      (source) => {
+        const err = inputErrorOf(() => parse({ arch: 'arm', 'qemu-source': source }));
+        expect(err.input).toBe('qemu-source');
+        expect(err.message).toMatch(
+          /^Nothing verifies the QEMU source \S+ \(input "qemu-source"\): set "qemu-sha256" to the sha256 of the tarball, .*or set "allow-unverified-source: true" to build from it unverified \(its emulator is then never cached\)\.$/,
+        );
+        expect(parse({ arch: 'arm', 'qemu-source': source, 'qemu-sha256': 'ab'.repeat(32) }).qemuSha256).toBe(
+          'ab'.repeat(32),
+        );
+        expect(
+          parse({ arch: 'arm', 'qemu-source': source, 'allow-unverified-source': 'true' })
+            .allowUnverifiedSource,
+        ).toBe(true);
+      },
+    );
+
+    it('an http:// URL needs a pin, whatever allow-unverified-source says', () => {
+      for (const allow of ['false', 'true']) {
+        const err = inputErrorOf(() =>
+          parse({ arch: 'arm', 'qemu-source': http, 'allow-unverified-source': allow }),
+        );
+        expect(err.input).toBe('qemu-source');
+        expect(err.message).toBe(
+          `Input "qemu-source" is an http:// URL (${http}), which anything between here and the server can change. ` +
+            'Use https, or set "qemu-sha256" to the sha256 of the tarball you expect.',
+        );
+      }
+      expect(parse({ arch: 'arm', 'qemu-source': http, 'qemu-sha256': 'ab'.repeat(32) }).qemuSource).toEqual({
+        kind: 'url',
+        url: http,
+      });
+    });
+
+    it('upstream and debian need neither (their sha256 is recorded)', () => {
+      for (const source of ['upstream', 'debian', ''])
+        expect(parse({ arch: 'arm', 'qemu-source': source }).allowUnverifiedSource).toBe(false);
+    });
   });
 
   it.each(['true', 'auto', 'TRUE'])('install-deps %s is auto', (v) => {

@@ -9,6 +9,11 @@ export interface EmulatorBuildId {
   readonly qemuVersion: string;
   /** The QEMU linux-user target, e.g. "aarch64". */
   readonly target: string;
+  /**
+   * sha256 of the QEMU source tarball, verified against a pin or this action's record. The
+   * bytes, not where they came from: a URL pinned to Debian's tarball builds Debian's emulator.
+   */
+  readonly sourceSha256: string;
   /** sha256 (hex) of the patch file's content. */
   readonly patchSha256: string;
   /** Arguments QEMU's configure gets for a build of this target alone, in order. */
@@ -19,6 +24,9 @@ export interface EmulatorBuildId {
   readonly runnerArch: string;
 }
 
+/** What the runner's tool cache files an entry under (tool-cache.ts). */
+export type ToolCacheNames = Pick<EmulatorCacheNames, 'toolName' | 'toolVersion' | 'toolArch'>;
+
 export interface EmulatorCacheNames {
   /** Key for @actions/cache. */
   readonly key: string;
@@ -28,26 +36,32 @@ export interface EmulatorCacheNames {
   readonly toolVersion: string;
   /** Tool arch for @actions/tool-cache (the runner's, lower-case). */
   readonly toolArch: string;
-  /** The full digest, for logs. */
+  /** The full digest, for logs and the entry's manifest. */
   readonly digest: string;
+  /** What the digest is of, for the entry's manifest. */
+  readonly identity: Readonly<Record<string, unknown>>;
 }
 
-// Bump when the layout of what is cached changes, to orphan old entries.
-const SCHEMA = 2;
+// Bump when the layout of what is cached changes, to orphan old entries (3: the source's
+// identity in the key, a manifest in each entry).
+const SCHEMA = 3;
 
 export function emulatorCacheNames(id: EmulatorBuildId): EmulatorCacheNames {
   if (!/^[a-z0-9_]+$/.test(id.target))
     throw new Error(`not a QEMU target name: ${JSON.stringify(id.target)}`);
-  const canonical = JSON.stringify({
+  if (!/^[0-9a-fA-F]{64}$/.test(id.sourceSha256))
+    throw new Error(`only a source with a verified sha256 is cached, not ${JSON.stringify(id.sourceSha256)}`);
+  const identity = {
     schema: SCHEMA,
     qemuVersion: id.qemuVersion,
     target: id.target,
+    sourceSha256: id.sourceSha256.toLowerCase(),
     patchSha256: id.patchSha256.toLowerCase(),
     configureFlags: id.configureFlags,
     runnerOs: id.runnerOs,
     runnerArch: id.runnerArch,
-  });
-  const digest = createHash('sha256').update(canonical).digest('hex');
+  };
+  const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
   const short = digest.slice(0, 16);
   const os = id.runnerOs.toLowerCase();
   const arch = id.runnerArch.toLowerCase();
@@ -58,6 +72,7 @@ export function emulatorCacheNames(id: EmulatorBuildId): EmulatorCacheNames {
     toolVersion: `${id.qemuVersion}-h${short}`,
     toolArch: arch,
     digest,
+    identity,
   };
 }
 
@@ -70,9 +85,8 @@ export function emulatorSetNames(
   members: readonly EmulatorCacheNames[],
   runnerArch: string,
 ): EmulatorCacheNames {
-  const digest = createHash('sha256')
-    .update(JSON.stringify({ schema: SCHEMA, members: members.map((m) => m.digest).sort() }))
-    .digest('hex');
+  const identity = { schema: SCHEMA, members: members.map((m) => m.digest).sort() };
+  const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
   const short = digest.slice(0, 16);
   return {
     key: `anyarch-qemu-set-${qemuVersion}-${short}`,
@@ -80,5 +94,6 @@ export function emulatorSetNames(
     toolVersion: `${qemuVersion}-h${short}`,
     toolArch: runnerArch.toLowerCase(),
     digest,
+    identity,
   };
 }

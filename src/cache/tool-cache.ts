@@ -12,10 +12,10 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import semver from 'semver';
-import type { EmulatorCacheNames } from './key.js';
+import type { ToolCacheNames } from './key.js';
 
 /** The cached emulator directory, or undefined. Never throws: a broken cache is a miss. */
-export function findInToolCache(names: EmulatorCacheNames): string | undefined {
+export function findInToolCache(names: ToolCacheNames): string | undefined {
   try {
     const dir = tc.find(names.toolName, names.toolVersion, names.toolArch);
     return dir === '' ? undefined : dir;
@@ -26,7 +26,7 @@ export function findInToolCache(names: EmulatorCacheNames): string | undefined {
 }
 
 /** Where tc.find looks for `names` under the tool cache `root`. */
-export function toolCachePath(names: EmulatorCacheNames, root: string): string {
+export function toolCachePath(names: ToolCacheNames, root: string): string {
   return path.join(
     root,
     names.toolName,
@@ -123,7 +123,7 @@ async function removeDir(dir: string): Promise<void> {
  * Safe against other runs saving the same entry at the same time (one complete copy wins, all
  * of them return it) and against being killed (no marker until the entry is whole).
  */
-export async function saveToToolCache(dir: string, names: EmulatorCacheNames, root: string): Promise<string> {
+export async function saveToToolCache(dir: string, names: ToolCacheNames, root: string): Promise<string> {
   const dest = toolCachePath(names, root);
   const marker = `${dest}.complete`;
   const staging = scratchName(dest, 'tmp');

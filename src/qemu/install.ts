@@ -1,12 +1,16 @@
 // Getting the emulators for one step, like actions/setup-go: resolve → cache → install.
 // Tool cache first, then the Actions cache, then a compile from source (saved to both).
-// Anything cached that fails its self-test is discarded and rebuilt. The stores and the
-// compile are passed in (EmulatorStores), so the order of precedence is testable on its own.
+// A cache entry is used only when its files are the ones its manifest lists for its key
+// (checked by reading them, before anything is run) and it then passes its self-test; any
+// other entry is discarded and rebuilt. An emulator built from a source nothing verifies is
+// neither looked up nor saved. The stores and the compile are passed in (EmulatorStores), so
+// the order of precedence is testable on its own.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { restoreFromActionsCache, saveToActionsCache } from '../cache/actions-cache.js';
 import { emulatorCacheNames, emulatorSetNames, type EmulatorCacheNames } from '../cache/key.js';
+import { entryProblem, writeManifest } from '../cache/manifest.js';
 import { findInToolCache, removeFromToolCache, saveToToolCache } from '../cache/tool-cache.js';
 import type { InstallDeps, QemuSource } from '../inputs.js';
 import { buildEmulators } from './build.js';
@@ -16,11 +20,14 @@ import { ensureBuildDeps, ensureSourceDeps } from './deps.js';
 import { selfTest } from './selftest.js';
 import type { SeriesEntry } from './series.js';
 import { prepareSource } from './source.js';
+import type { SourceIdentity } from './source-identity.js';
 
 export type CacheHit = 'tool-cache' | 'actions-cache' | 'false';
 
 export interface EmulatorRequest {
   readonly entry: SeriesEntry;
+  /** What the source is known to be (its sha256 is part of every cache key). */
+  readonly source: SourceIdentity;
   /** QEMU linux-user target names. */
   readonly targets: readonly string[];
   /** The -execve patch for the series (its sha256 is part of every cache key). */
@@ -64,6 +71,8 @@ export interface Compiled {
   readonly seconds: number;
   /** Where the source came from, for the log and the summary. */
   readonly source: string;
+  /** sha256 of the source tarball as read (undefined for a source tree). */
+  readonly sourceSha256: string | undefined;
 }
 
 export interface EmulatorStores {
@@ -115,22 +124,30 @@ export function runnerStores(
       });
       // The source and object files are several hundred MB; free them before the image build.
       await fs.rm(prepared.dir, { recursive: true, force: true });
-      return { dir: built.dir, seconds: built.seconds, source: prepared.description };
+      return {
+        dir: built.dir,
+        seconds: built.seconds,
+        source: prepared.description,
+        sourceSha256: prepared.sha256,
+      };
     },
     selfTest,
   };
 }
 
-/** Cache names of each target's own entry. */
+/** Cache names of each target's own entry; none for a source whose emulator is not cached. */
 async function cacheNamesFor(req: EmulatorRequest): Promise<Map<string, EmulatorCacheNames>> {
-  const patchSha256 = await sha256File(req.patchFile);
   const names = new Map<string, EmulatorCacheNames>();
+  const sourceSha256 = req.source.sha256;
+  if (req.source.uncachedBecause !== undefined || sourceSha256 === undefined) return names;
+  const patchSha256 = await sha256File(req.patchFile);
   for (const target of req.targets) {
     names.set(
       target,
       emulatorCacheNames({
         qemuVersion: req.entry.version,
         target,
+        sourceSha256,
         patchSha256,
         // The flags of a build of this target alone: a binary does not depend on its build-mates.
         configureFlags: configureFlags(req.entry.version, [target]),
@@ -142,7 +159,24 @@ async function cacheNamesFor(req: EmulatorRequest): Promise<Map<string, Emulator
   return names;
 }
 
-/** A tool-cache entry that passes the self-test, or undefined (a failing one is discarded). */
+const binaries = (targets: readonly string[]) => targets.map((t) => `qemu-${t}`);
+
+/**
+ * Why the cached `dir` may not be used for `names`: its files are not the ones its manifest
+ * lists for that key (checked first: nothing in it runs until they are), or they fail the
+ * self-test. Undefined when it may.
+ */
+async function cachedProblem(
+  stores: EmulatorStores,
+  dir: string,
+  names: EmulatorCacheNames,
+  targets: readonly string[],
+  version: string,
+): Promise<string | undefined> {
+  return (await entryProblem(dir, names, binaries(targets))) ?? stores.selfTest(dir, targets, version);
+}
+
+/** A tool-cache entry that may be used, or undefined (one that may not is discarded). */
 async function fromToolCache(
   stores: EmulatorStores,
   names: EmulatorCacheNames,
@@ -151,7 +185,7 @@ async function fromToolCache(
 ): Promise<string | undefined> {
   const cached = stores.toolCache.find(names);
   if (cached === undefined) return undefined;
-  const problem = await stores.selfTest(cached, targets, version);
+  const problem = await cachedProblem(stores, cached, names, targets, version);
   if (problem === undefined) return cached;
   core.warning(`Discarding the cached emulator in ${cached}: ${problem}. It will be rebuilt.`);
   await stores.toolCache.remove(cached);
@@ -168,12 +202,12 @@ async function fromActionsCache(
   const restoreDir = path.join(req.actionsCacheDir, t);
   if (stores.actionsCache === undefined || !(await stores.actionsCache.restore(restoreDir, names.key)))
     return undefined;
-  const problem = await stores.selfTest(restoreDir, [t], req.entry.version);
+  const problem = await cachedProblem(stores, restoreDir, names, [t], req.entry.version);
   if (problem === undefined) {
     core.info(`qemu-${t}: restored from the Actions cache`);
     return stores.toolCache.save(restoreDir, names);
   }
-  core.warning(`qemu-${t} restored from the Actions cache fails its self-test (${problem}); rebuilding`);
+  core.warning(`Discarding qemu-${t} restored from the Actions cache: ${problem}. It will be rebuilt.`);
   await fs.rm(restoreDir, { recursive: true, force: true });
   return undefined;
 }
@@ -190,12 +224,24 @@ async function compileMissing(
   const outDir = path.join(req.workDir, 'built');
   await fs.rm(outDir, { recursive: true, force: true });
   const built = await stores.compile(missing, configureFlags(req.entry.version, missing), outDir);
+  if (names.size === 0) {
+    core.warning(`The emulator is not cached: ${req.source.uncachedBecause ?? 'its source is unverified'}.`);
+    for (const t of missing) found.set(t, built.dir);
+    return built;
+  }
+  // The compile checked the tarball against this sha256; a cache entry is only ever saved
+  // under the key of the source it was built from.
+  if (built.sourceSha256 !== req.source.sha256)
+    throw new Error(
+      `the QEMU source read has sha256 ${built.sourceSha256 ?? '(a source tree)'}, not the ${req.source.sha256} of its cache key`,
+    );
   for (const t of missing) {
     const n = names.get(t) as EmulatorCacheNames;
     const own = path.join(req.actionsCacheDir, t);
     await fs.rm(own, { recursive: true, force: true });
     await fs.mkdir(own, { recursive: true });
     await fs.rename(path.join(built.dir, `qemu-${t}`), path.join(own, `qemu-${t}`));
+    await writeManifest(own, n, binaries([t]));
     found.set(t, await stores.toolCache.save(own, n));
     // Saved here rather than in post: a failing image build must not lose a compile.
     if (await stores.actionsCache?.save(own, n.key))
@@ -212,6 +258,8 @@ async function gather(
   found: Map<string, string>,
 ): Promise<string> {
   if (req.targets.length === 1) return found.get(req.targets[0] as string) as string;
+  // Not cached: every target was compiled into one directory.
+  if (names.size === 0) return found.get(req.targets[0] as string) as string;
   const setNames = emulatorSetNames(req.entry.version, [...names.values()], req.runnerArch);
   const existing = await fromToolCache(stores, setNames, req.targets, req.entry.version);
   if (existing !== undefined) return existing;
@@ -220,11 +268,9 @@ async function gather(
   await fs.mkdir(staging, { recursive: true });
   for (const [t, dir] of found)
     await fs.copyFile(path.join(dir, `qemu-${t}`), path.join(staging, `qemu-${t}`));
-  const dir = await stores.toolCache.save(staging, setNames);
-  if (dir === staging) {
-    throw new Error('the tool cache could not store the emulators; see the warning above');
-  }
-  return dir;
+  await writeManifest(staging, setNames, binaries(req.targets));
+  // When the tool cache cannot store it (warned), the run goes on with its own copy, as with one arch.
+  return stores.toolCache.save(staging, setNames);
 }
 
 export async function installEmulators(req: EmulatorRequest, stores: EmulatorStores): Promise<Emulator> {
@@ -234,7 +280,7 @@ export async function installEmulators(req: EmulatorRequest, stores: EmulatorSto
   // Each target on its own: tool cache, then the Actions cache.
   const found = new Map<string, string>();
   let restored = 0;
-  for (const t of req.targets) {
+  for (const t of names.size === 0 ? [] : req.targets) {
     const n = names.get(t) as EmulatorCacheNames;
     const cached = await fromToolCache(stores, n, [t], req.entry.version);
     if (cached !== undefined) {

@@ -168,6 +168,8 @@ export interface PreparedSource {
   /** Top of the unpacked, writable source tree. */
   readonly dir: string;
   readonly description: string;
+  /** sha256 of the tarball as read and checked (undefined for a source tree). */
+  readonly sha256: string | undefined;
 }
 
 /**
@@ -228,5 +230,5 @@ export async function prepareSource(req: SourceRequest): Promise<PreparedSource>
         'the -execve patch is made for that exact release.',
     );
   }
-  return { dir, description };
+  return { dir, description, sha256 };
 }

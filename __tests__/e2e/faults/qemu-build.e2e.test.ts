@@ -2,14 +2,16 @@
 // the series, and touches nothing; a compile stopped in ninja (SIGINT, as a cancelled step gets,
 // then SIGKILL to the whole tree, as a runner that gives up sends) leaves nothing running and no
 // tool-cache entry that looks usable, and post still cleans up; a "complete" tool-cache entry
-// whose binary lacks the patch is discarded and rebuilt; a third run is a tool-cache hit.
+// holding another binary than its manifest lists is discarded without being run, and rebuilt;
+// a third run is a tool-cache hit.
 //
 // One QEMU compile (aarch64, from Debian's orig tarball served over HTTP).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { MANIFEST_FILE } from '../../../src/cache/manifest.js';
 import { assertNoBinfmt } from '../../support/binfmt.js';
 import { FAULT_INPUTS, faultRuns, type FaultRuns } from '../../support/fault-matrix.js';
 import {
@@ -35,6 +37,8 @@ describe('fault matrix: the QEMU build', () => {
   let server: SourceServer;
   /** The tool-cache entry (TOOL/VERSION/ARCH) of qemu-aarch64, as the action names it. */
   let entry: string;
+  /** That entry in the shared tool cache. */
+  let sharedDir: string;
 
   beforeAll(async () => {
     assertNoBinfmt('aarch64');
@@ -44,7 +48,7 @@ describe('fault matrix: the QEMU build', () => {
     server = await startSourceServer(servedDir(path.join(f.scratch, 'served'), { [tarball]: debian.file }));
     // Where the action keeps this emulator, read from a run that finds it in the shared tool
     // cache: the same path below this test's own tool cache is where it will look for it.
-    entry = sharedEmulator('aarch64', TEST_SERIES).entry;
+    ({ entry, dir: sharedDir } = sharedEmulator('aarch64', TEST_SERIES));
   });
   afterAll(() => {
     server?.stop();
@@ -68,7 +72,7 @@ describe('fault matrix: the QEMU build', () => {
     const listing = () => (readdirSync(tree, { recursive: true }) as string[]).sort();
     const was = { files: listing(), syscall: sha256(syscall) };
 
-    const r = f.run({ 'qemu-source': tree });
+    const r = f.run({ 'qemu-source': tree, 'allow-unverified-source': 'true' });
     const err = f.failedCleanly(r);
     expect(err).toMatch(
       /^The -execve patch qemu-10\.2\.patch \(QEMU series 10\.2, made for 10\.2\.2\) does not apply to this QEMU source: linux-user\/syscall\.c: hunk #2 FAILED at line \d+\. /,
@@ -131,21 +135,29 @@ describe('fault matrix: the QEMU build', () => {
     expect(readdirSync(env.temp)).toEqual([]);
     expect(completeMarks(toolCache)).toEqual([]);
 
-    // A "complete" entry where the action looks for this emulator, whose binary is an unpatched QEMU.
+    // A "complete" entry where the action looks for this emulator, beside the manifest of the
+    // real one: a script that answers the self-test as a patched QEMU would, and leaves a mark
+    // if anything runs it.
     const planted = path.join(toolCache, entry);
+    const ran = path.join(f.scratch, 'planted-ran');
     mkdirSync(planted, { recursive: true });
     writeFileSync(
       path.join(planted, 'qemu-aarch64'),
-      '#!/bin/sh\ncase "$1" in -version) echo "qemu-aarch64 version 10.2.2";; -h) echo "-L path   QEMU_LD_PREFIX";; esac\n',
+      `#!/bin/sh\ntouch '${ran}'\ncase "$1" in -version) echo "qemu-aarch64 version 10.2.2";; -h) echo "-execve path  emulate execve";; esac\n`,
       { mode: 0o755 },
     );
+    copyFileSync(path.join(sharedDir, MANIFEST_FILE), path.join(planted, MANIFEST_FILE));
     writeFileSync(`${planted}.complete`, '');
+    const plantedSha = sha256(path.join(planted, 'qemu-aarch64'));
+    const manifest = JSON.parse(readFileSync(path.join(planted, MANIFEST_FILE), 'utf8'));
 
     const rebuilt = runAction(env, inputs, opts);
     if (rebuilt.main.status !== 0) throw new Error(rebuilt.main.log.slice(-6000));
     expect(rebuilt.main.log).toContain(
-      `::warning::Discarding the cached emulator in ${planted}: ${planted}/qemu-aarch64: "-h" does not list -execve (the patch is missing). It will be rebuilt.`,
+      `::warning::Discarding the cached emulator in ${planted}: qemu-aarch64 has sha256 ${plantedSha}, ` +
+        `its manifest says ${manifest.files['qemu-aarch64']}. It will be rebuilt.`,
     );
+    expect(existsSync(ran)).toBe(false);
     expect(rebuilt.main.log).toContain(`Downloading ${url}`);
     expect(rebuilt.main.log).toContain(`sha256 ${debian.sha256} (verified)`);
     expect(rebuilt.main.log).toMatch(/Built qemu-aarch64 in \d+ s/);

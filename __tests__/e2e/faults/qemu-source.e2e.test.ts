@@ -1,5 +1,6 @@
 // The fault matrix, src/qemu/source.ts: a truncated or corrupt tarball, from a URL or a local
-// path, with and without a sha256 pin, fails naming the source and the cause, caches nothing,
+// path, pinned to its own bytes or to another release's, or a local one allowed unverified,
+// fails naming the source and the cause, caches nothing,
 // and leaves nothing behind after post (support/fault-matrix.ts). Nothing is compiled.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -48,16 +49,26 @@ describe('fault matrix: the QEMU source', () => {
     ];
     describe.each(cases)('%s', (_what, name, cause) => {
       const sources = () => [server.url(name), path.join(srv, name)];
+      const unpackFails = (r: ReturnType<FaultRuns['run']>, source: string) => {
+        const err = f.failedCleanly(r);
+        expect(err).toMatch(/^Cannot unpack the QEMU source /);
+        expect(err).toContain(`Cannot unpack the QEMU source ${source} (input "qemu-source")`);
+        expect(err).toMatch(cause);
+        expect(r.main.log).not.toMatch(/Applying |Configuring: /);
+      };
 
-      test('without a pin: the unpack fails, naming the source and the cause', () => {
+      test('unverified (a local path, allowed): the unpack fails, naming the source and the cause', () => {
+        const source = path.join(srv, name);
+        const r = f.run({ 'qemu-source': source, 'allow-unverified-source': 'true' });
+        unpackFails(r, source);
+        expect(r.main.log).toContain(`No sha256 is pinned for ${source}`);
+      });
+
+      test('pinned to its own bytes (over http too): the sha256 passes, the unpack fails', () => {
         for (const source of sources()) {
-          const r = f.run({ 'qemu-source': source });
-          const err = f.failedCleanly(r);
-          expect(err).toMatch(/^Cannot unpack the QEMU source /);
-          expect(err).toContain(`Cannot unpack the QEMU source ${source} (input "qemu-source")`);
-          expect(err).toMatch(cause);
-          expect(r.main.log).toContain(`No sha256 is pinned for ${source}`);
-          expect(r.main.log).not.toMatch(/Applying |Configuring: /);
+          const r = f.run({ 'qemu-source': source, 'qemu-sha256': sha256(path.join(srv, name)) });
+          unpackFails(r, source);
+          expect(r.main.log).toContain(`sha256 ${sha256(path.join(srv, name))} (verified)`);
         }
       });
 

@@ -40,7 +40,7 @@ describe('fault matrix: downloads', () => {
       ['drop', 'the connection was closed mid-transfer \\(ECONNRESET\\) after \\d+ of \\d+ bytes'],
     ])('%s: retried 3 times, then reported naming the URL', (kind, said /* a RegExp source */) => {
       const url = server.url(WRONG, kind);
-      const r = f.run({ 'qemu-source': url });
+      const r = f.run({ 'qemu-source': url, 'qemu-sha256': sha256(path.join(srv, WRONG)) });
       const err = f.failedCleanly(r);
       expect(err).toMatch(/^Could not get the QEMU source \(input "qemu-source"\): cannot download /);
       expect(err).toMatch(new RegExp(`cannot download ${esc(url)}: ${said} \\(gave up after 4 attempts\\)$`));
@@ -57,7 +57,7 @@ describe('fault matrix: downloads', () => {
 
     test('a server that fails once: the download recovers and the run goes on to the next step', () => {
       const url = server.url(WRONG, 'fail-once');
-      const r = f.run({ 'qemu-source': url });
+      const r = f.run({ 'qemu-source': url, 'qemu-sha256': sha256(path.join(srv, WRONG)) });
       expect(r.main.log).toContain(
         `The download of ${url} failed (attempt 1 of 4): HTTP 503 Service Unavailable; retrying in 2 s`,
       );

@@ -5,6 +5,7 @@ import { emulatorCacheNames, emulatorSetNames, type EmulatorBuildId } from '../.
 const base: EmulatorBuildId = {
   qemuVersion: '10.2.2',
   target: 'aarch64',
+  sourceSha256: 'ef'.repeat(32),
   patchSha256: 'ab'.repeat(32),
   configureFlags: ['--static', '--disable-system'],
   runnerOs: 'Linux',
@@ -23,6 +24,13 @@ describe('emulatorCacheNames', () => {
     expect(emulatorCacheNames({ ...base })).toEqual(names);
   });
 
+  it('refuses a source without a verified sha256', () => {
+    for (const sha256 of ['', 'unverified', 'ab'.repeat(31)])
+      expect(() => emulatorCacheNames({ ...base, sourceSha256: sha256 })).toThrow(
+        /only a source with a verified sha256 is cached/,
+      );
+  });
+
   it('refuses a target that is not a QEMU target name', () => {
     expect(() => emulatorCacheNames({ ...base, target: '../arm' })).toThrow(/not a QEMU target name/);
   });
@@ -30,6 +38,7 @@ describe('emulatorCacheNames', () => {
   it.each<[string, Partial<EmulatorBuildId>]>([
     ['qemu version', { qemuVersion: '10.0.13' }],
     ['target', { target: 'arm' }],
+    ['source sha256', { sourceSha256: '01'.repeat(32) }],
     ['patch', { patchSha256: 'cd'.repeat(32) }],
     ['configure flags', { configureFlags: ['--static'] }],
     ['configure flag order', { configureFlags: ['--disable-system', '--static'] }],

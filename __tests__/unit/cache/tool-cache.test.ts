@@ -20,14 +20,12 @@ import {
   saveToToolCache,
   toolCachePath,
 } from '../../../src/cache/tool-cache.js';
-import type { EmulatorCacheNames } from '../../../src/cache/key.js';
+import type { ToolCacheNames } from '../../../src/cache/key.js';
 
-const names: EmulatorCacheNames = {
-  key: 'anyarch-qemu-aarch64-10.2.2-linux-x64-0123456789abcdef',
+const names: ToolCacheNames = {
   toolName: 'anyarch-qemu-aarch64',
   toolVersion: '10.2.2-h0123456789abcdef',
   toolArch: 'x64',
-  digest: '0123456789abcdef'.repeat(4),
 };
 
 describe('tool cache', () => {
