@@ -336,6 +336,20 @@ export function parseInputs(raw: InputGetter, opts: ParseOptions): Inputs {
     fileRaw === ''
       ? insideWorkspace('file', path.join(context, 'Dockerfile'), workspace, opts.realpath)
       : insideWorkspace('file', fileRaw, workspace, opts.realpath);
+  // BuildKit reads <Dockerfile>.dockerignore beside it, and the build copies that file: the
+  // same workspace check as the Dockerfile's, so a link there cannot pull in a file from outside.
+  if (opts.realpath) {
+    const ignore = `${file}.dockerignore`;
+    try {
+      insideWorkspace('file', ignore, workspace, opts.realpath);
+    } catch (err) {
+      throw new InputError(
+        'file',
+        `${(err as Error).message.replace(/^Invalid value for input "file": /, 'The ignore file beside input "file", ')}; ` +
+          'make it a regular file in the workspace, or remove it',
+      );
+    }
+  }
 
   const tags = parseList(get('tags'));
   for (const t of tags) {

@@ -339,6 +339,13 @@ describe('context and file through symbolic links', () => {
     symlinkSync(outside, path.join(ws, 'out'));
     symlinkSync(path.join(ws, 'sub'), path.join(ws, 'in'));
     symlinkSync(path.join(outside, 'Dockerfile'), path.join(ws, 'Dockerfile.link'));
+    writeFileSync(path.join(outside, 'secret'), 'not for the build\n');
+    mkdirSync(path.join(ws, 'ig'));
+    writeFileSync(path.join(ws, 'ig', 'Dockerfile'), 'FROM scratch\n');
+    symlinkSync(path.join(outside, 'secret'), path.join(ws, 'ig', 'Dockerfile.dockerignore'));
+    writeFileSync(path.join(ws, 'ig', 'Other.dockerfile'), 'FROM scratch\n');
+    writeFileSync(path.join(ws, 'ig', 'ignored'), '*.log\n');
+    symlinkSync(path.join(ws, 'ig', 'ignored'), path.join(ws, 'ig', 'Other.dockerfile.dockerignore'));
     // The workspace reached through a link of its own is still the workspace.
     symlinkSync(ws, path.join(top, 'ws-link'));
   });
@@ -359,6 +366,24 @@ describe('context and file through symbolic links', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).input).toBe(input);
     expect((err as Error).message).toContain(`leads through a symbolic link to ${outside}`);
+  });
+
+  it('refuses a <Dockerfile>.dockerignore that leads outside, and takes one that stays inside', () => {
+    let err: unknown;
+    try {
+      parseIn({ arch: 'arm', file: 'ig/Dockerfile' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).input).toBe('file');
+    expect((err as Error).message).toBe(
+      `The ignore file beside input "file", "${path.join(ws, 'ig', 'Dockerfile.dockerignore')}" leads through a symbolic link to ` +
+        `${path.join(outside, 'secret')}, outside the workspace ${ws}; make it a regular file in the workspace, or remove it`,
+    );
+    expect(parseIn({ arch: 'arm', file: 'sub/Other.dockerfile' }).file).toBe(
+      path.join(ws, 'sub', 'Other.dockerfile'),
+    );
   });
 
   it('takes links that stay inside, and a workspace named through a link', () => {
