@@ -68,6 +68,14 @@ void qemu_execve_set_fd(const char *arg)
         fprintf(stderr, "qemu: invalid -execve-fd '%s'\n", arg);
         exit(EXIT_FAILURE);
     }
+    /*
+     * Ours alone now: the loader closes it once the program is mapped, and
+     * no exec may pass it on before that.
+     */
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        fprintf(stderr, "qemu: -execve-fd %d: %s\n", fd, strerror(errno));
+        exit(EXIT_FAILURE);
+    }
     qemu_execve_fd = fd;
 }
 
@@ -446,7 +454,10 @@ static int plan_exec(int dirfd, const char *path, int flags, char **argv,
     }
 }
 
-/* Keep the guest ELF's fd open across exec, at offset 0, for the child. */
+/*
+ * Keep the guest ELF's fd open across exec, at offset 0, for the child.
+ * Only under start_exclusive(): see qemu_execve_syscall().
+ */
 static int plan_pass_fd(ExecvePlan *plan)
 {
     if (plan->fd < 0) {
@@ -499,6 +510,7 @@ abi_long qemu_execve_syscall(const char *self_exe, int dirfd,
     g_autoptr(GPtrArray) envp = strv_new();
     g_autofree char *path = NULL;
     ExecvePlan plan;
+    bool exclusive;
     char *p;
     abi_long ret;
     int r;
@@ -519,21 +531,40 @@ abi_long qemu_execve_syscall(const char *self_exe, int dirfd,
     unlock_user(p, guest_path, 0);
 
     r = plan_exec(dirfd, path, flags, (char **)argv->pdata, &plan);
-    if (!r) {
-        r = plan_pass_fd(&plan);
-    }
     if (r) {
         plan_free(&plan);
         errno = -r;
         return get_errno(-1);
     }
     /*
-     * safe_syscall: a guest signal that arrives before the exec is taken as
-     * a guest signal, never lost in the new program (as upstream's execve).
+     * While the fd for the child emulator is not close-on-exec, no other
+     * guest thread may fork: its child would keep the fd through every exec
+     * it makes, host programs included. A guest fork() starts exclusive too
+     * (fork_start()); the exec ends the other threads, or fails and the fd
+     * is closed before they run again.
      */
-    ret = get_errno(safe_syscall(__NR_execveat, plan.dirfd, plan.path,
-                                 plan.argv->pdata, envp->pdata, plan.flags));
+    exclusive = plan.fd >= 0;
+    if (exclusive) {
+        start_exclusive();
+    }
+    r = plan_pass_fd(&plan);
+    if (r) {
+        errno = -r;
+        ret = get_errno(-1);
+    } else {
+        /*
+         * safe_syscall: a guest signal that arrives before the exec is taken
+         * as a guest signal, never lost in the new program (as upstream's
+         * execve).
+         */
+        ret = get_errno(safe_syscall(__NR_execveat, plan.dirfd, plan.path,
+                                     plan.argv->pdata, envp->pdata,
+                                     plan.flags));
+    }
     plan_free(&plan);
+    if (exclusive) {
+        end_exclusive();
+    }
     return ret;
 }
 

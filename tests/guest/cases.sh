@@ -9,6 +9,7 @@
 #   /t/probe, /t/probe-dyn   print arch, argv, readlink(/proc/self/exe), sorted environment
 #   /t/xexec, /t/xexec-dyn   exec helper (see src/xexec.c)
 #   /t/hostprobe             probe built for the host (x86-64), static
+#   /t/fdcount, /t/hostfdcount   print the open descriptors (see src/fdcount.c), guest and host
 #   /t/otherarch             probe for a third architecture (arm on aarch64, aarch64 on the others)
 #   /t/thirdhdr              an ELF64 header alone, for RISC-V (LoongArch when RISC-V is the guest)
 # Scripts are under /t/s (see make_fixtures in make-root.sh).
@@ -747,5 +748,30 @@ EOF
 EOF
   t fd/cloexec-script -- /t/xexec fdexec /t/s/fds x 5 6 <<EOF
 5=open 6=closed
+EOF
+  # Nothing the emulator opens for itself (the guest program it passes to the next emulator,
+  # one per exec) may stay open: after 20 execs a guest program, a dynamic one and a host
+  # program, and a guest shell's host and guest children, see only the descriptors the suite
+  # started them with, as on the kernel.
+  t fd/count-after-exec-chain -- /t/xexec chain 20 /t/fdcount fdcount <<EOF
+count=3 fds=0,1,2
+EOF
+  t fd/count-after-exec-chain-dynamic -- /t/xexec-dyn chain 20 /t/fdcount fdcount <<EOF
+count=3 fds=0,1,2
+EOF
+  t fd/count-host-child-after-exec-chain -- /t/xexec chain 20 /t/hostfdcount hostfdcount <<EOF
+count=3 fds=0,1,2
+EOF
+  t fd/count-shell-children -- \
+    /bin/sh -c '/t/hostfdcount; /t/fdcount; /t/xexec spawn /t/hostfdcount h' <<EOF
+count=3 fds=0,1,2
+count=3 fds=0,1,2
+count=3 fds=0,1,2
+status=0
+EOF
+  # The emulator's descriptor for the next emulator must stay out of reach while other
+  # threads fork: a child forked as the exec happens would keep it through its own execs.
+  t fd/exec-while-forking -- /t/xexec forkrace 20 <<EOF
+inherited=-
 EOF
 }

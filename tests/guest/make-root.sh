@@ -208,6 +208,7 @@ build_root() { # dir
   "$cc" "${cflags[@]}" -o "$r/t/probe-dyn" "$src/probe.c" "$src/report.c"
   "$cc" "${cflags[@]}" -static -o "$r/t/xexec" "$src/xexec.c" "$src/report.c" -lpthread
   "$cc" "${cflags[@]}" -o "$r/t/xexec-dyn" "$src/xexec.c" "$src/report.c" -lpthread
+  "$cc" "${cflags[@]}" -static -o "$r/t/fdcount" "$src/fdcount.c"
   "$cc" "${cflags[@]}" -shared -fPIC -Wl,-soname,libguestl.so.1 -o "$o/libguestl.so.1" "$src/libguestl.c"
   ln -s libguestl.so.1 "$o/libguestl.so"
   "$cc" "${cflags[@]}" -o "$r/t/needl" "$src/needl.c" -L"$o" -lguestl -Wl,-rpath,/lonly
@@ -215,6 +216,7 @@ build_root() { # dir
   # Host programs: static (runs natively) and dynamic (its loader is not in the root).
   "$host_cc" "${cflags[@]}" -static -o "$r/t/hostprobe" "$src/probe.c" "$src/report.c"
   "$host_cc" "${cflags[@]}" -o "$r/t/hostdyn" "$src/probe.c" "$src/report.c"
+  "$host_cc" "${cflags[@]}" -static -o "$r/t/hostfdcount" "$src/fdcount.c"
   # An ELF for a third architecture (neither the guest's nor the host's).
   "$other_cc" "${cflags[@]}" -static -o "$r/t/otherarch" "$src/probe.c" "$src/report.c"
   make_fixtures "$r"

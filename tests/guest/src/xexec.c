@@ -21,6 +21,14 @@
  *   thread PATH ARGV...             execve(2) from a second thread
  *   big PATH SIZE COUNT ARGV...     execve with COUNT extra arguments of SIZE bytes (with NUL)
  *   fdexec PATH ARGV...             execve with fd 5 open and fd 6 open close-on-exec
+ *   chain N PATH ARGV...            execve this program (argv[0], which must name it) with
+ *                                   "chain N-1 PATH ARGV..." N times, then PATH with ARGV
+ *   forkrace N                      execve this program (argv[0]) N times, each time while
+ *                                   two other threads fork without pause; every child reports
+ *                                   through a pipe the descriptors an exec of its own would
+ *                                   keep (open, not close-on-exec) besides 0-2 and the pipe,
+ *                                   and the last program prints them: "inherited=FD,..." or
+ *                                   "inherited=-"
  *   sigexec PATH ARGV...            execve with USR1,USR2 blocked, USR1 pending, INT ignored,
  *                                   a WINCH handler installed, and a child flooding WINCH
  * A failed exec prints "<command>: <ERRNO NAME>" and exits 99. Waiting commands print
@@ -481,6 +489,135 @@ static int cmd_fdexec(char *path, char **args)
     return EXIT_EXEC_FAILED;
 }
 
+static int cmd_chain(int argc, char **argv, int from)
+{
+    unsigned long n = parse_num(argv[from]);
+    char count[32];
+
+    if (n == 0) {
+        execve(argv[from + 1], rest(argc, argv, from + 2), exec_env);
+        exec_failed("chain execve", errno);
+    }
+    /* The same argv with the count lowered: options such as -0 stay in effect. */
+    snprintf(count, sizeof(count), "%lu", n - 1);
+    argv[from] = count;
+    execve(argv[0], argv, exec_env);
+    exec_failed("chain self execve", errno);
+    return EXIT_EXEC_FAILED;
+}
+
+/* forkrace: the pipe the forked children report to, kept open across the execs. */
+#define RACE_READ_FD 7
+#define RACE_WRITE_FD 8
+#define RACE_FD_LIMIT 1024
+#define RACE_THREADS 2
+
+static int race_forks;
+
+/* Forked child: report every descriptor it would pass on through an exec. */
+static void race_child_report(void)
+{
+    char line[16];
+
+    for (int fd = 3; fd < RACE_FD_LIMIT; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fd != RACE_READ_FD && fd != RACE_WRITE_FD && fl != -1 && !(fl & FD_CLOEXEC)) {
+            int n = snprintf(line, sizeof(line), "%d\n", fd);
+            if (write(RACE_WRITE_FD, line, n) != n) {
+                _exit(1);
+            }
+        }
+    }
+    _exit(0);
+}
+
+static void *race_forker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (fork() == 0) {
+            race_child_report();
+        }
+        __atomic_add_fetch(&race_forks, 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+/* The last program: collect what every child reported (each child exits at once). */
+static int race_collect(void)
+{
+    static char seen[RACE_FD_LIMIT];
+    char buf[4096], line[16];
+    size_t len = 0;
+    ssize_t n;
+    int any = 0;
+
+    close(RACE_WRITE_FD);
+    while ((n = read(RACE_READ_FD, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] != '\n') {
+                if (len < sizeof(line) - 1) {
+                    line[len++] = buf[i];
+                }
+                continue;
+            }
+            line[len] = '\0';
+            len = 0;
+            long fd = strtol(line, NULL, 10);
+            if (fd > 0 && fd < RACE_FD_LIMIT) {
+                seen[fd] = 1;
+            }
+        }
+    }
+    printf("inherited=");
+    for (int fd = 0; fd < RACE_FD_LIMIT; fd++) {
+        if (seen[fd]) {
+            printf("%s%d", any ? "," : "", fd);
+            any = 1;
+        }
+    }
+    printf("%s\n", any ? "" : "-");
+    return 0;
+}
+
+static int cmd_forkrace(char *self, unsigned long n, int first)
+{
+    char count[32];
+    char *args[] = { self, "forkrace-link", count, NULL };
+    pthread_t t;
+
+    if (first) {
+        int p[2];
+        if (pipe(p) < 0 || p[0] >= RACE_READ_FD || p[1] >= RACE_READ_FD ||
+            dup2(p[0], RACE_READ_FD) < 0 || dup2(p[1], RACE_WRITE_FD) < 0) {
+            printf("forkrace: pipe setup failed\n");
+            return 2;
+        }
+        close(p[0]);
+        close(p[1]);
+    }
+    if (n == 0) {
+        return race_collect();
+    }
+    /* No waiting: the children are reaped by the kernel (and outlive the exec). */
+    signal(SIGCHLD, SIG_IGN);
+    for (int i = 0; i < RACE_THREADS; i++) {
+        if (pthread_create(&t, NULL, race_forker, NULL) != 0) {
+            printf("forkrace: pthread_create failed\n");
+            return 2;
+        }
+    }
+    /* Exec while children are being forked. */
+    while (__atomic_load_n(&race_forks, __ATOMIC_SEQ_CST) < 2) {
+        struct timespec ts = { 0, 100000 };
+        nanosleep(&ts, NULL);
+    }
+    snprintf(count, sizeof(count), "%lu", n - 1);
+    execve(self, args, exec_env);
+    exec_failed("forkrace execve", errno);
+    return EXIT_EXEC_FAILED;
+}
+
 static int cmd_pidwait(const char *pidfile, const char *fifo)
 {
     char tmp[4096], buf[256];
@@ -599,6 +736,12 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "fdexec") == 0) {
         need(argc, i + 1);
         return cmd_fdexec(argv[i], rest(argc, argv, i + 1));
+    } else if (strcmp(cmd, "chain") == 0) {
+        need(argc, i + 2);
+        return cmd_chain(argc, argv, i);
+    } else if (strcmp(cmd, "forkrace") == 0 || strcmp(cmd, "forkrace-link") == 0) {
+        need(argc, i + 1);
+        return cmd_forkrace(argv[0], parse_num(argv[i]), cmd[8] == '\0');
     } else if (strcmp(cmd, "sigexec") == 0) {
         need(argc, i + 1);
         return cmd_sigexec(argv[i], rest(argc, argv, i + 1));
