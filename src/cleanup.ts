@@ -1,6 +1,6 @@
 // What the action leaves behind outside the runner's tool cache, and removing it: the post step
 // of the action and the CLI both call this, on success and on failure alike.
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import * as core from '@actions/core';
 import { removeImages } from './docker/engine.js';
 
@@ -28,23 +28,40 @@ export interface CleanupLog {
   warning(message: string): void;
 }
 
-/** Remove everything listed; problems are warnings (cleanup must never fail the job). */
-export async function removeLeftovers(left: Leftovers, log: CleanupLog = core): Promise<void> {
+/** Remove everything listed; problems are warnings (cleanup must never fail the job). Returns what is left. */
+export async function removeLeftovers(left: Leftovers, log: CleanupLog = core): Promise<Leftovers> {
+  let images: readonly string[] = [];
   if (left.images.length > 0) {
     try {
       const failed = await removeImages(left.images);
       log.info(`Removed image(s): ${left.images.filter((r) => !failed.includes(r)).join(', ') || 'none'}`);
       if (failed.length > 0) log.warning(`Could not remove image(s) ${failed.join(', ')}`);
+      images = failed;
     } catch (err) {
       log.warning(`Could not remove images: ${(err as Error).message}`);
+      images = left.images;
     }
   }
+  const paths: string[] = [];
   for (const p of left.paths) {
     try {
       await fs.rm(p, { recursive: true, force: true });
       log.info(`Removed ${p}`);
     } catch (err) {
       log.warning(`Could not remove ${p}: ${(err as Error).message}`);
+      paths.push(p);
+    }
+  }
+  return { images, paths };
+}
+
+/** Remove `paths` synchronously, quietly: the last thing a process does before it exits. */
+export function removePathsSync(paths: readonly string[]): void {
+  for (const p of paths) {
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      // The post step tries again.
     }
   }
 }

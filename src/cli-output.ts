@@ -35,8 +35,28 @@ export function renderWorkflowLine(line: string, debug: boolean): string | undef
   }
 }
 
-/** Route process.stdout through renderWorkflowLine (core writes one command per call). */
+/**
+ * renderWorkflowLine for a stream of lines: a stretch fenced by `::stop-commands::TOKEN` and
+ * `::TOKEN::` (output that is not ours, see util/exec.ts) is shown as it is, without the fence.
+ */
+export function workflowLineRenderer(debug: boolean): (line: string) => string | undefined {
+  let token: string | undefined;
+  return (line) => {
+    if (token !== undefined) {
+      if (line !== `::${token}::`) return line;
+      token = undefined;
+      return undefined;
+    }
+    const stop = /^::stop-commands::(.+)$/.exec(line);
+    if (!stop) return renderWorkflowLine(line, debug);
+    token = stop[1];
+    return undefined;
+  };
+}
+
+/** Route process.stdout through workflowLineRenderer (core writes one command per call). */
 export function renderWorkflowCommands(debug: boolean): void {
+  const render = workflowLineRenderer(debug);
   const write = process.stdout.write.bind(process.stdout) as (
     chunk: string | Uint8Array,
     ...rest: unknown[]
@@ -46,7 +66,7 @@ export function renderWorkflowCommands(debug: boolean): void {
     const out = chunk
       .split('\n')
       .filter((l, i, all) => !(l === '' && i === all.length - 1))
-      .map((l) => renderWorkflowLine(l, debug))
+      .map(render)
       .filter((l): l is string => l !== undefined);
     const cb = rest.find((r): r is () => void => typeof r === 'function');
     if (out.length === 0) {

@@ -8,13 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { INPUTS, OUTPUTS } from './action-contract.js';
-import { removeLeftovers } from './cleanup.js';
+import { removeLeftovers, removePathsSync } from './cleanup.js';
 import { rewriteDockerfile } from './dockerfile/rewrite.js';
 import { errorMessage, exitStatusOf } from './exit-status.js';
 import { FILE_CHECKS, LIST_INPUTS, parseInputs } from './inputs.js';
 import { outputsOf, summaryTable } from './outputs.js';
 import { runPipeline, type Tracker } from './pipeline.js';
 import { exportRunnerDirs, runnerEnv } from './runner.js';
+import { setLastResortCleanup } from './util/signals.js';
 
 export const USAGE = `usage: anyarch [--INPUT VALUE]...      run the action's steps here
        anyarch rewrite --platform P --image IMG --emulator PATH [--build-arg K=V]... [FILE|-]
@@ -97,6 +98,7 @@ async function action(argv: string[], deps: CliDeps): Promise<number> {
   const images: string[] = [];
   const paths: string[] = [];
   const track: Tracker = { image: (r) => void images.push(r), path: (p) => void paths.push(p) };
+  setLastResortCleanup(() => removePathsSync(paths));
   const log = {
     info: (m: string) => deps.stdout(`${m}\n`),
     warning: (m: string) => deps.stderr(`warning: ${m}\n`),

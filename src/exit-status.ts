@@ -1,6 +1,6 @@
 // One rule for the exit status of a failed run, shared by the action and the CLI.
 import { GuestScriptError } from './docker/guest-script.js';
-import { signalExitCode } from './util/signals.js';
+import { signalExitCode } from './util/cancel.js';
 
 /**
  * A run stopped by a signal exits as a process killed by it would (128 + n); a failing "run"

@@ -103,7 +103,7 @@ export interface StepOptions {
   readonly extraEnv?: Record<string, string>;
   /** Where the action is checked out (its action.yml gives the defaults). */
   readonly actionRoot?: string;
-  /** The bundle to run; default <actionRoot>/dist. */
+  /** The bundle to run; default <actionRoot>/dist, or for this checkout $ANYARCH_TEST_DIST if set. */
   readonly dist?: string;
 }
 
@@ -131,7 +131,10 @@ export interface StepResult {
 
 export function prepareStep(env: RunEnv, inputs: Record<string, string>, opts: StepOptions = {}): Step {
   const actionRoot = opts.actionRoot ?? PROJECT_ROOT;
-  const dist = opts.dist ?? path.join(actionRoot, 'dist');
+  const dist =
+    opts.dist ??
+    (opts.actionRoot === undefined ? process.env['ANYARCH_TEST_DIST'] : undefined) ??
+    path.join(actionRoot, 'dist');
   const extraEnv = opts.extraEnv ?? {};
   const step = mkdtempSync(path.join(env.files, 'step-'));
   const output = path.join(step, 'output');

@@ -1,12 +1,13 @@
 // Starting and stopping servers/source-server.mjs: QEMU source tarballs over HTTP on loopback,
-// with the faults it serves on request (HTTP 500/503, a dropped connection, a 503 once).
+// with the faults it serves on request (HTTP 500/503, a dropped connection, a 503 once, a
+// trickle).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from './project.js';
 
-export type Fault = 'file' | 'status-500' | 'status-503' | 'drop' | 'fail-once';
+export type Fault = 'file' | 'status-500' | 'status-503' | 'drop' | 'fail-once' | 'trickle';
 
 export interface SourceServer {
   /** http://127.0.0.1:PORT */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { renderWorkflowLine } from '../../src/cli-output.js';
+import { renderWorkflowLine, workflowLineRenderer } from '../../src/cli-output.js';
 
 describe('renderWorkflowLine', () => {
   it('shows groups as headings and drops their ends', () => {
@@ -31,5 +31,13 @@ describe('renderWorkflowLine', () => {
     expect(renderWorkflowLine('qemu-path=/x', false)).toBe('qemu-path=/x');
     expect(renderWorkflowLine('::stop-commands::tok', false)).toBe('::stop-commands::tok');
     expect(renderWorkflowLine('a :: b', false)).toBe('a :: b');
+  });
+});
+
+describe('workflowLineRenderer', () => {
+  it('shows fenced output as it is, without the fence, and renders again after it', () => {
+    const render = workflowLineRenderer(false);
+    const lines = ['::group::Build', '::stop-commands::f00d', '::error::theirs', '::f00d::', '::error::ours'];
+    expect(lines.map(render)).toEqual(['==> Build', undefined, '::error::theirs', undefined, 'error: ours']);
   });
 });

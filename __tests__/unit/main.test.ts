@@ -1,4 +1,5 @@
 // The action's main step, run in-process with a stand-in runner and a stand-in pipeline.
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { OUTPUTS } from '../../src/action-contract.js';
@@ -7,6 +8,8 @@ import { STATE_PATHS } from '../../src/cleanup.js';
 import { GuestScriptError } from '../../src/docker/guest-script.js';
 import type { Inputs } from '../../src/inputs.js';
 import { runMain } from '../../src/main.js';
+import type { runPipeline } from '../../src/pipeline.js';
+import { CancelledError } from '../../src/util/cancel.js';
 import { recordingIO } from './fixtures/action-io.js';
 import { pipelineStub, RUN_DIR, useRunnerDirs } from './fixtures/pipeline-stub.js';
 
@@ -55,5 +58,25 @@ describe('runMain', () => {
     expect(status).toBe(7);
     expect(io.failed[0]).toMatch(/exit status 7/);
     expect(io.state.get(STATE_PATHS)).toContain(RUN_DIR);
+  });
+
+  it('after a cancel, removes what it made itself, leaves post nothing and exits 128 + the signal', async () => {
+    const io = recordingIO({ arch: 'aarch64' });
+    const c = new AbortController();
+    // A phase that made a temp dir, then failed in its own words when the cancel stopped it.
+    const pipeline: typeof runPipeline = async (_inputs, runner, track) => {
+      const dir = path.join(runner.temp, RUN_DIR);
+      mkdirSync(path.join(dir, 'qemu'), { recursive: true });
+      track.path(dir);
+      c.abort(new CancelledError('SIGTERM'));
+      throw new Error('Could not get the QEMU source: Cancelled (SIGTERM)');
+    };
+    await expect(runMain({ io, env: dirs.env, pipeline, cancel: c.signal })).resolves.toBe(143);
+    expect(io.failed).toEqual([
+      "Cancelled (SIGTERM): the running work was stopped and this step's temporary files removed",
+    ]);
+    expect(readdirSync(dirs.temp)).toEqual([]);
+    expect(io.infos).toContain(`Removed ${path.join(dirs.temp, RUN_DIR)}`);
+    expect(JSON.parse(io.state.get(STATE_PATHS) ?? '')).toEqual([]);
   });
 });

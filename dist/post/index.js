@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9367);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1546);
 // Entry of the action's post step (action.yml runs.post). The work is in ../post.ts.
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9367:
+/***/ 1546:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31411,9 +31411,212 @@ const actionsIO = {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/util/cancel.ts
+// One cancel for the whole run: the first SIGINT or SIGTERM (signals.ts) aborts the signal
+// below, and everything long-running listens to it. Commands do not start after it and running
+// ones are stopped (exec.ts), downloads and their retry pauses end (download.ts).
+
+class CancelledError extends Error {
+    signal;
+    /** 128 + the signal's number: the status a shell gives a program ended by it. */
+    exitCode;
+    constructor(signal) {
+        super(`Cancelled (${signal})`);
+        this.signal = signal;
+        this.name = 'CancelledError';
+        this.exitCode = 128 + ((external_node_os_default()).constants.signals[signal] ?? 15);
+    }
+}
+const controller = new AbortController();
+/** Aborted, with a CancelledError as its reason, once the run is cancelled. */
+function cancelSignal() {
+    return controller.signal;
+}
+/** Cancel the run (the first call counts); true the first time. */
+function cancel(sig) {
+    if (controller.signal.aborted)
+        return false;
+    controller.abort(new CancelledError(sig));
+    return true;
+}
+/** The CancelledError of an aborted `signal` (another reason becomes one for SIGTERM). */
+function cancelReason(signal) {
+    const r = signal.reason;
+    return r instanceof CancelledError ? r : new CancelledError('SIGTERM');
+}
+/** The exit status of a cancelled run (128 + the signal's number); undefined if not cancelled. */
+function cancel_signalExitCode(signal = cancelSignal()) {
+    return signal.aborted ? cancelReason(signal).exitCode : undefined;
+}
+function throwIfCancelled(signal) {
+    if (signal?.aborted)
+        throw cancelReason(signal);
+}
+/** Wait `ms`; a cancel ends the wait at once, with its CancelledError. */
+function sleep(ms, signal = cancelSignal()) {
+    return new Promise((resolve, reject) => {
+        if (signal.aborted)
+            return reject(cancelReason(signal));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(cancelReason(signal));
+        };
+        const timer = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/util/proc-tree.ts
+// Processes as /proc shows them (Linux, the only runner this action serves): who started whom,
+// and signalling a whole tree of them. A process is named by its pid and its start time, so that
+// a pid the kernel has handed to a new process since is never signalled by mistake.
+
+/** The fields after the comm field, which may hold spaces and parens. */
+function fieldsOf(stat) {
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+function ppidOf(fields) {
+    const ppid = Number(fields[1]);
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+}
+/** The parent pid in the text of /proc/PID/stat. */
+function parentPidOf(stat) {
+    return ppidOf(fieldsOf(stat));
+}
+function readStat(pid) {
+    try {
+        const f = fieldsOf((0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8'));
+        return { ppid: ppidOf(f), start: f[19] ?? '', state: f[0] ?? '' };
+    }
+    catch {
+        return undefined; // ended while we looked
+    }
+}
+/** Every process now: pid → its stat. */
+function snapshot() {
+    const out = new Map();
+    let entries;
+    try {
+        entries = (0,external_node_fs_namespaceObject.readdirSync)('/proc');
+    }
+    catch {
+        return out;
+    }
+    for (const e of entries) {
+        if (!/^\d+$/.test(e))
+            continue;
+        const s = readStat(Number(e));
+        if (s)
+            out.set(Number(e), s);
+    }
+    return out;
+}
+/** Pids of the live children of `pid`. */
+function childrenOf(pid) {
+    return [...snapshot()].filter(([, s]) => s.ppid === pid && s.state !== 'Z').map(([p]) => p);
+}
+/** `roots` (those still there) and all their descendants, parents before children. */
+function treeOf(roots) {
+    const all = snapshot();
+    const kids = new Map();
+    for (const [pid, s] of all) {
+        if (s.ppid !== undefined)
+            kids.set(s.ppid, [...(kids.get(s.ppid) ?? []), pid]);
+    }
+    const out = [];
+    const seen = new Set();
+    const queue = roots.filter((r) => all.has(r));
+    for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+        if (seen.has(pid))
+            continue;
+        seen.add(pid);
+        const s = all.get(pid);
+        if (s && s.state !== 'Z')
+            out.push({ pid, start: s.start });
+        queue.push(...(kids.get(pid) ?? []));
+    }
+    return out;
+}
+/** The process is still the one named, and has not ended. */
+function isRunning(p) {
+    const s = readStat(p.pid);
+    return s !== undefined && s.start === p.start && s.state !== 'Z';
+}
+/** Send `sig` to `p` if it is still running; false when it was not. */
+function signalProc(p, sig) {
+    if (!isRunning(p))
+        return false;
+    try {
+        process.kill(p.pid, sig);
+        return true;
+    }
+    catch {
+        return false; // ended just now
+    }
+}
+/** How often a tree being stopped is looked at again for processes started meanwhile. */
+const SWEEP_MS = 100;
+/**
+ * Stop the tree of processes under `rootPid`: `sig` to each of them now and to any that appears
+ * later, SIGKILL to all that are left after `killAfterMs` or once finish() is called. The tree
+ * is remembered, so processes that outlive their parent (and are no longer below the root) are
+ * still found.
+ */
+function stopTree(rootPid, sig, killAfterMs = 10_000) {
+    const known = new Map();
+    const key = (p) => `${p.pid}:${p.start}`;
+    const sweep = (withRoot, s, all) => {
+        const alive = [...known.values()].filter(isRunning).map((p) => p.pid);
+        for (const p of treeOf(withRoot ? [rootPid, ...alive] : alive)) {
+            const fresh = !known.has(key(p));
+            known.set(key(p), p);
+            if (fresh || all)
+                signalProc(p, s);
+        }
+    };
+    sweep(true, sig, false);
+    const poll = setInterval(() => sweep(true, sig, false), SWEEP_MS).unref();
+    const kill = setTimeout(() => sweep(true, 'SIGKILL', true), killAfterMs).unref();
+    let done = false;
+    return {
+        finish() {
+            if (done)
+                return;
+            done = true;
+            clearInterval(poll);
+            clearTimeout(kill);
+            // Not the root: reaped by now, its pid may be another process's.
+            sweep(false, 'SIGKILL', true);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/util/exec.ts
-// Running programs: a thin layer over @actions/exec that captures output and turns a non-zero
-// exit into an error carrying the command and the tail of what it printed.
+// Running programs: spawn with an argv array (no shell, no command-line parsing, so a program
+// path with a space in it runs), capture the output, and turn a non-zero exit into an error
+// carrying the command and the tail of what it printed.
+//
+// A cancel (cancel.ts) stops a running command's whole tree of processes with the signal that
+// cancelled the run (ninja then stops its compilers itself), and no command starts after it.
+// Children stay in this process's group and session (not detached): a runner that kills the
+// step's session or group still reaches every one of them.
+
+
+
+
+
 
 
 class CommandError extends Error {
@@ -31430,32 +31633,146 @@ function tailOf(r, lines = 30) {
     const text = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-lines).join('\n');
     return text === '' ? '' : `:\n${text}`;
 }
-function lineSplitter(onLine) {
+/** After the program exits, how long its output pipes may stay open (held by a program it left running). */
+const CLOSE_GRACE_MS = 10_000;
+/** One output stream: decoded text, split into lines for `onLine` (the last one when it ends). */
+function collector(onLine) {
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    let text = '';
     let partial = '';
-    return (data) => {
-        partial += data.toString();
-        const parts = partial.split('\n');
+    const take = (s) => {
+        text += s;
+        if (!onLine)
+            return;
+        const parts = (partial + s).split('\n');
         partial = parts.pop() ?? '';
         for (const p of parts)
             onLine(p);
     };
-}
-/** Run a program; resolves with its output whatever the exit code. */
-async function exec_runCommand(cmd, args, opts = {}) {
-    const out = opts.onLine ? lineSplitter(opts.onLine) : undefined;
-    const err = opts.onLine ? lineSplitter(opts.onLine) : undefined;
-    const r = await getExecOutput(cmd, [...args], {
-        ignoreReturnCode: true,
-        silent: !opts.echo,
-        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-        ...(opts.env !== undefined ? { env: { ...process.env, ...opts.env } } : {}),
-        ...(opts.input !== undefined ? { input: Buffer.from(opts.input) } : {}),
-        listeners: {
-            ...(out ? { stdout: out } : {}),
-            ...(err ? { stderr: err } : {}),
+    return {
+        push: (data) => take(decoder.write(data)),
+        end: () => {
+            take(decoder.end());
+            if (onLine && partial !== '')
+                onLine(partial);
+            partial = '';
+            return text;
         },
+    };
+}
+/** Writes to the log (stdout: one stream keeps the program's stdout and stderr in order). */
+function logWriter() {
+    let atLineStart = true;
+    const write = (data) => {
+        if (data.length === 0)
+            return;
+        process.stdout.write(data);
+        const last = typeof data === 'string' ? data.charCodeAt(data.length - 1) : data[data.length - 1];
+        atLineStart = last === 0x0a;
+    };
+    /** End a line the program left unfinished, so that what comes next starts a line of its own. */
+    const endLine = () => write(atLineStart ? '' : '\n');
+    return { write, endLine };
+}
+/** The pids of the commands running now (signals.ts leaves their stopping to us). */
+const running = new Set();
+function runningCommands() {
+    return running;
+}
+function cancelOf(opts) {
+    return opts.signal === undefined ? cancelSignal() : opts.signal;
+}
+function spawnAndWait(cmd, args, opts, echo) {
+    const signal = cancelOf(opts);
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
+            ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+            env: opts.env !== undefined ? { ...process.env, ...opts.env } : process.env,
+        });
+        const out = collector(opts.onLine);
+        const err = collector(opts.onLine);
+        child.stdout.on('data', (d) => {
+            out.push(d);
+            echo?.(d);
+        });
+        child.stderr.on('data', (d) => {
+            err.push(d);
+            echo?.(d);
+        });
+        let exitCode;
+        let grace;
+        let settled = false;
+        let stopping;
+        const onCancel = () => {
+            if (child.pid !== undefined && exitCode === undefined && signal)
+                stopping = stopTree(child.pid, cancelReason(signal).signal);
+        };
+        const release = () => {
+            if (child.pid !== undefined)
+                running.delete(child.pid);
+            signal?.removeEventListener('abort', onCancel);
+        };
+        const finish = () => {
+            if (settled || exitCode === undefined)
+                return;
+            settled = true;
+            clearTimeout(grace);
+            const result = { exitCode, stdout: out.end(), stderr: err.end() };
+            // A command the cancel stopped did not fail: it was cancelled.
+            if (stopping && signal)
+                reject(cancelReason(signal));
+            else
+                resolve(result);
+        };
+        if (child.pid !== undefined)
+            running.add(child.pid);
+        signal?.addEventListener('abort', onCancel, { once: true });
+        child.once('error', (e) => {
+            release();
+            if (settled)
+                return;
+            settled = true;
+            reject(new Error(`cannot run ${cmd}: ${e.message}`, { cause: e }));
+        });
+        child.once('exit', (code, sig) => {
+            release();
+            stopping?.finish();
+            exitCode = code ?? 128 + (sig ? ((external_node_os_default()).constants.signals[sig] ?? 0) : 0);
+            // A program it left behind may hold the pipes open; do not wait for that forever.
+            grace = setTimeout(() => {
+                child.stdout.destroy();
+                child.stderr.destroy();
+                finish();
+            }, CLOSE_GRACE_MS);
+        });
+        child.once('close', finish);
+        child.stdin.on('error', () => undefined); // a program that does not read its input
+        child.stdin.end(opts.input);
     });
-    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}
+/**
+ * Run a program; resolves with its output whatever the exit code. Rejects with a CancelledError
+ * when the run is cancelled before it starts or while it runs.
+ */
+async function exec_runCommand(cmd, args, opts = {}) {
+    throwIfCancelled(cancelOf(opts));
+    if (!opts.echo)
+        return spawnAndWait(cmd, args, opts, undefined);
+    const log = logWriter();
+    // A token no one can guess ends the fence; nothing the program prints can end it early.
+    const token = opts.untrustedOutput ? (0,external_node_crypto_.randomBytes)(16).toString('hex') : undefined;
+    if (token !== undefined)
+        log.write(`::stop-commands::${token}\n`);
+    try {
+        log.write(`[command]${[cmd, ...args].join(' ')}\n`);
+        return await spawnAndWait(cmd, args, opts, log.write);
+    }
+    finally {
+        // Also without a fence: a workflow command printed next must start a line to be one.
+        log.endLine();
+        if (token !== undefined)
+            log.write(`::${token}::\n`);
+    }
 }
 /** Run a program and fail with its output when it exits non-zero. */
 async function exec_mustRun(cmd, args, opts = {}) {
@@ -31661,11 +31978,11 @@ async function inspectImage(ref) {
         cmd: j.Config?.Cmd ?? null,
     };
 }
-/** Remove images; returns the references that could not be removed. */
+/** Remove images (also after a cancel: this is clean-up); returns the references that could not be removed. */
 async function removeImages(refs) {
     const failed = [];
     for (const ref of refs) {
-        const r = await exec_runCommand('docker', ['image', 'rm', '--force', ref]);
+        const r = await exec_runCommand('docker', ['image', 'rm', '--force', ref], { signal: null });
         if (r.exitCode !== 0 && !/No such image/i.test(r.stderr))
             failed.push(ref);
     }
@@ -31692,19 +32009,23 @@ function parseStateList(raw) {
         return [];
     }
 }
-/** Remove everything listed; problems are warnings (cleanup must never fail the job). */
+/** Remove everything listed; problems are warnings (cleanup must never fail the job). Returns what is left. */
 async function removeLeftovers(left, log = core_namespaceObject) {
+    let images = [];
     if (left.images.length > 0) {
         try {
             const failed = await removeImages(left.images);
             log.info(`Removed image(s): ${left.images.filter((r) => !failed.includes(r)).join(', ') || 'none'}`);
             if (failed.length > 0)
                 log.warning(`Could not remove image(s) ${failed.join(', ')}`);
+            images = failed;
         }
         catch (err) {
             log.warning(`Could not remove images: ${err.message}`);
+            images = left.images;
         }
     }
+    const paths = [];
     for (const p of left.paths) {
         try {
             await external_node_fs_namespaceObject.promises.rm(p, { recursive: true, force: true });
@@ -31712,6 +32033,19 @@ async function removeLeftovers(left, log = core_namespaceObject) {
         }
         catch (err) {
             log.warning(`Could not remove ${p}: ${err.message}`);
+            paths.push(p);
+        }
+    }
+    return { images, paths };
+}
+/** Remove `paths` synchronously, quietly: the last thing a process does before it exits. */
+function removePathsSync(paths) {
+    for (const p of paths) {
+        try {
+            rmSync(p, { recursive: true, force: true });
+        }
+        catch {
+            // The post step tries again.
         }
     }
 }
@@ -31748,81 +32082,14 @@ class guest_script_GuestScriptError extends Error {
         this.name = 'GuestScriptError';
     }
 }
-/** Run the script; output goes straight to the log. Throws GuestScriptError on a non-zero exit. */
+/**
+ * Run the script; output goes straight to the log, where none of it counts as a workflow command.
+ * Throws GuestScriptError on a non-zero exit.
+ */
 async function runInGuest(spec) {
-    const r = await runCommand('docker', guestRunArgv(spec), { echo: true });
+    const r = await runCommand('docker', guestRunArgv(spec), { echo: true, untrustedOutput: true });
     if (r.exitCode !== 0)
         throw new guest_script_GuestScriptError(spec.arch, r.exitCode);
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/util/signals.ts
-// A cancelled step gets SIGINT (then SIGTERM). Node's default is to exit at once, which leaves
-// ninja and its compilers (each in a process group of its own) writing into a temp dir that
-// the post step is deleting. Instead, pass the signal on to the programs this process started:
-// ninja then stops its compilers and exits, the running command fails, and the usual error
-// path (failed step, clean-up) follows. A grace timer ends the process if a child ignores it.
-
-
-/** The parent pid in the text of /proc/PID/stat (the comm field may hold spaces and parens). */
-function parentPidOf(stat) {
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(fields[1]);
-    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
-}
-/** Pids of the live children of `pid`, from /proc (Linux, the only runner this action serves). */
-function childrenOf(pid) {
-    const out = [];
-    let entries;
-    try {
-        entries = readdirSync('/proc');
-    }
-    catch {
-        return out;
-    }
-    for (const e of entries) {
-        if (!/^\d+$/.test(e))
-            continue;
-        try {
-            if (parentPidOf(readFileSync(`/proc/${e}/stat`, 'utf8')) === pid)
-                out.push(Number(e));
-        }
-        catch {
-            // Ended while we looked.
-        }
-    }
-    return out;
-}
-const SIGNALS = (/* unused pure expression or super */ null && (['SIGINT', 'SIGTERM']));
-let received;
-/** 128 + the number of the first signal received, the status a shell gives such an end. */
-function signals_signalExitCode() {
-    return received === undefined ? undefined : 128 + (os.constants.signals[received] ?? 15);
-}
-/**
- * Forward SIGINT and SIGTERM to this process's children. `log` hears about each signal. After
- * `graceMs` without the process ending on its own, it exits with 128 + the signal's number.
- */
-function forwardSignalsToChildren(log, graceMs = 20_000) {
-    let timer;
-    for (const sig of SIGNALS) {
-        process.on(sig, () => {
-            received ??= sig;
-            const kids = childrenOf(process.pid);
-            log(`Received ${sig}: passing it on to ${kids.length === 0 ? 'no running command' : `pid ${kids.join(', ')}`}`);
-            for (const k of kids) {
-                try {
-                    process.kill(k, sig);
-                }
-                catch {
-                    // Already gone.
-                }
-            }
-            // Unref'd: it only ends a process that something still keeps alive.
-            timer ??= setTimeout(() => process.exit(signals_signalExitCode()), graceMs).unref();
-        });
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/exit-status.ts
@@ -32165,6 +32432,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

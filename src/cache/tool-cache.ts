@@ -43,33 +43,102 @@ const STALE_MS = 10 * 60 * 1000;
 const STALE_LOCK_MS = 30 * 1000;
 const LOCK_TIMEOUT_MS = 2 * 60 * 1000;
 
-/**
- * Run `fn` holding the entry's lock, "<dest>.lock" (a directory: mkdir is atomic). Every change to
- * an entry and its marker happens under it, so no run sees another's half-made change.
+/** Errno code of a failed fs call. */
+const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** What `op` gives, or undefined when its path is gone (the lock changed under us). */
+async function unlessGone<T>(op: Promise<T>): Promise<T | undefined> {
+  try {
+    return await op;
+  } catch (err) {
+    if (codeOf(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export interface LockHooks {
+  /** Called when a stale lock was seen, just before breaking it (a test interleaves waiters here). */
+  readonly beforeBreak?: () => Promise<void>;
+}
+
+/*
+ * The lock "<dest>.lock" is a directory holding one empty file named by its holder's token
+ * ("<pid>-<hex>", new for each holding). It appears whole: made beside it and renamed into place
+ * only while the name is free (an empty directory there, as an older version of this action
+ * makes, counts as held too). Breaking a stale one removes that holding and no later one, however
+ * long the breaker paused after seeing it stale: it unlinks the holder's token file (which only
+ * that holding has, so of several waiters one succeeds and none can remove a newer lock), then
+ * rmdirs the lock (which fails on a newer, token-holding lock). Release likewise unlinks its own
+ * token first, so a run whose lock was broken never removes the next holder's.
  */
-async function withEntryLock<T>(dest: string, fn: () => Promise<T>): Promise<T> {
+
+/** Take the lock if its name is free; false when someone holds it. */
+async function tryTakeLock(lock: string, token: string, staging: string): Promise<boolean> {
+  if (existsSync(lock)) return false;
+  await fs.mkdir(staging);
+  try {
+    // A new file: the holding's age is its mtime.
+    await fs.writeFile(path.join(staging, token), '');
+    await fs.rename(staging, lock);
+    return true;
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true });
+    if (codeOf(err) === 'ENOTEMPTY' || codeOf(err) === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** Break `lock` if its holding is stale. True when the lock changed: look again at once. */
+async function breakIfStale(lock: string, hooks: LockHooks): Promise<boolean> {
+  const names = await unlessGone(fs.readdir(lock));
+  if (names === undefined) return true;
+  // The token file, or for an empty lock (being taken or let go, or an older version's) the directory.
+  const held = names[0] === undefined ? lock : path.join(lock, names[0]);
+  const st = await unlessGone(fs.stat(held));
+  if (st === undefined) return true;
+  if (Date.now() - st.mtimeMs <= STALE_LOCK_MS) return false;
+  await hooks.beforeBreak?.();
+  try {
+    if (held !== lock) await fs.unlink(held);
+  } catch (err) {
+    if (codeOf(err) === 'ENOENT') return true; // another waiter broke it first
+    throw err;
+  }
+  try {
+    await fs.rmdir(lock);
+  } catch (err) {
+    // Not empty: a new holder has it; gone: another waiter removed it. Either way, look again.
+    if (codeOf(err) !== 'ENOTEMPTY' && codeOf(err) !== 'EEXIST' && codeOf(err) !== 'ENOENT') throw err;
+  }
+  return true;
+}
+
+/**
+ * Run `fn` holding the entry's lock, "<dest>.lock" (see above). Every change to an entry and its
+ * marker happens under it, so no run sees another's half-made change.
+ */
+export async function withEntryLock<T>(
+  dest: string,
+  fn: () => Promise<T>,
+  hooks: LockHooks = {},
+): Promise<T> {
   const lock = `${dest}.lock`;
+  const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await fs.mkdir(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const st = await fs.stat(lock).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) {
-        await fs.rmdir(lock).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`${lock} has been held for over ${LOCK_TIMEOUT_MS / 1000} s`, { cause: err });
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
-    }
+  while (!(await tryTakeLock(lock, token, scratchName(dest, 'tmp')))) {
+    if (await breakIfStale(lock, hooks)) continue;
+    if (Date.now() > deadline) throw new Error(`${lock} has been held for over ${LOCK_TIMEOUT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
   }
   try {
     return await fn();
   } finally {
-    await fs.rmdir(lock).catch(() => undefined);
+    // Only our own holding: if it was broken, the directory may be another run's lock by now.
+    const ours = await fs.unlink(path.join(lock, token)).then(
+      () => true,
+      () => false,
+    );
+    if (ours) await fs.rmdir(lock).catch(() => undefined);
   }
 }
 

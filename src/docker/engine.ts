@@ -100,11 +100,11 @@ export async function inspectImage(ref: string): Promise<ImageSummary> {
   };
 }
 
-/** Remove images; returns the references that could not be removed. */
+/** Remove images (also after a cancel: this is clean-up); returns the references that could not be removed. */
 export async function removeImages(refs: readonly string[]): Promise<string[]> {
   const failed: string[] = [];
   for (const ref of refs) {
-    const r = await runCommand('docker', ['image', 'rm', '--force', ref]);
+    const r = await runCommand('docker', ['image', 'rm', '--force', ref], { signal: null });
     if (r.exitCode !== 0 && !/No such image/i.test(r.stderr)) failed.push(ref);
   }
   return failed;

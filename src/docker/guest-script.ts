@@ -48,8 +48,11 @@ export class GuestScriptError extends Error {
   }
 }
 
-/** Run the script; output goes straight to the log. Throws GuestScriptError on a non-zero exit. */
+/**
+ * Run the script; output goes straight to the log, where none of it counts as a workflow command.
+ * Throws GuestScriptError on a non-zero exit.
+ */
 export async function runInGuest(spec: GuestRunSpec): Promise<void> {
-  const r = await runCommand('docker', guestRunArgv(spec), { echo: true });
+  const r = await runCommand('docker', guestRunArgv(spec), { echo: true, untrustedOutput: true });
   if (r.exitCode !== 0) throw new GuestScriptError(spec.arch, r.exitCode);
 }

@@ -18,14 +18,16 @@ export async function buildWith(
   builder: string | undefined,
   opts: { echo?: boolean } = {},
 ): Promise<BuiltImage> {
-  const echo = opts.echo ?? true;
+  // What a build prints comes from the Dockerfile's RUN steps: in the log, no line of it is a
+  // workflow command.
+  const shown = { echo: opts.echo ?? true, untrustedOutput: true };
   await fs.rm(spec.iidFile, { force: true });
   await fs.rm(spec.metadataFile, { force: true });
   if (builder !== undefined) {
-    await mustRun('docker', buildxArgv(spec, builder), { echo, env: { ...BUILDX_ENV } });
+    await mustRun('docker', buildxArgv(spec, builder), { ...shown, env: { ...BUILDX_ENV } });
   } else {
-    await mustRun('docker', classicArgv(spec), { echo, env: { DOCKER_BUILDKIT: '0' } });
-    if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], { echo });
+    await mustRun('docker', classicArgv(spec), { ...shown, env: { DOCKER_BUILDKIT: '0' } });
+    if (spec.push) for (const t of spec.tags) await mustRun('docker', ['push', t], shown);
   }
   const iid = existsSync(spec.iidFile) ? (await fs.readFile(spec.iidFile, 'utf8')).trim() : '';
   const metadata = existsSync(spec.metadataFile) ? await fs.readFile(spec.metadataFile, 'utf8') : '';

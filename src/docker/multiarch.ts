@@ -35,7 +35,8 @@ export async function publishManifestList(tag: string, digests: readonly string[
   await mustRun(
     'docker',
     ['buildx', 'imagetools', 'create', '--tag', tag, ...manifestSources(tag, digests)],
-    { echo: true },
+    // The tag is the user's input, echoed in the command line.
+    { echo: true, untrustedOutput: true },
   );
   const r = await mustRun('docker', [
     'buildx',

@@ -1,68 +1,81 @@
-// A cancelled step gets SIGINT (then SIGTERM). Node's default is to exit at once, which leaves
-// ninja and its compilers (each in a process group of its own) writing into a temp dir that
-// the post step is deleting. Instead, pass the signal on to the programs this process started:
-// ninja then stops its compilers and exits, the running command fails, and the usual error
-// path (failed step, clean-up) follows. A grace timer ends the process if a child ignores it.
-import { readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-
-/** The parent pid in the text of /proc/PID/stat (the comm field may hold spaces and parens). */
-export function parentPidOf(stat: string): number | undefined {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ppid = Number(fields[1]);
-  return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
-}
-
-/** Pids of the live children of `pid`, from /proc (Linux, the only runner this action serves). */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (parentPidOf(readFileSync(`/proc/${e}/stat`, 'utf8')) === pid) out.push(Number(e));
-    } catch {
-      // Ended while we looked.
-    }
-  }
-  return out;
-}
+// A cancelled step gets SIGINT (a runner sends SIGTERM and then SIGKILL if the step has not
+// ended). Node's default is to exit at once, which leaves ninja and its compilers (each in a
+// process group of its own) writing into a temp dir that nothing removes then. Instead the first
+// signal cancels the run (cancel.ts): what is running stops, nothing new starts, and the step
+// ends through its usual error path, which removes what it made. A second signal SIGKILLs every
+// process left below this one. If the run has not ended some seconds after the cancel (something
+// ignores it), the last resort removes the temp dirs synchronously and exits.
+import { cancel, cancelSignal, signalExitCode } from './cancel.js';
+import { runningCommands } from './exec.js';
+import { childrenOf, signalProc, stopTree, treeOf } from './proc-tree.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-let received: (typeof SIGNALS)[number] | undefined;
+/** After a second signal, how long the run has to end before the last resort. */
+const SECOND_SIGNAL_GRACE_MS = 2_000;
 
-/** 128 + the number of the first signal received, the status a shell gives such an end. */
-export function signalExitCode(): number | undefined {
-  return received === undefined ? undefined : 128 + (os.constants.signals[received] ?? 15);
+let lastResortCleanup: () => void = () => undefined;
+let lastResort: NodeJS.Timeout | undefined;
+
+/** What the last resort does before it exits: a synchronous removal of the run's temp dirs. */
+export function setLastResortCleanup(fn: () => void): void {
+  lastResortCleanup = fn;
+}
+
+/** SIGKILL every process below this one. */
+function killDescendants(): void {
+  for (const p of treeOf([process.pid])) if (p.pid !== process.pid) signalProc(p, 'SIGKILL');
+}
+
+function exitLastResort(log: (msg: string) => void): void {
+  log('The run did not end after the cancel: killing what is left and exiting');
+  killDescendants();
+  try {
+    lastResortCleanup();
+  } catch (err) {
+    log(`Could not clean up: ${(err as Error).message}`);
+  }
+  process.exit(signalExitCode() ?? 1);
+}
+
+function armLastResort(ms: number, log: (msg: string) => void): void {
+  clearTimeout(lastResort);
+  // Not unref'd: it must fire even when nothing else keeps this process alive.
+  lastResort = setTimeout(() => exitLastResort(log), ms);
 }
 
 /**
- * Forward SIGINT and SIGTERM to this process's children. `log` hears about each signal. After
- * `graceMs` without the process ending on its own, it exits with 128 + the signal's number.
+ * Cancel the run on SIGINT or SIGTERM (see above). `log` hears about each signal; `graceMs` is
+ * how long the run has after the first one before the last resort.
  */
-export function forwardSignalsToChildren(log: (msg: string) => void, graceMs = 20_000): void {
-  let timer: NodeJS.Timeout | undefined;
+export function cancelOnSignals(log: (msg: string) => void, graceMs = 20_000): void {
   for (const sig of SIGNALS) {
     process.on(sig, () => {
-      received ??= sig;
-      const kids = childrenOf(process.pid);
-      log(
-        `Received ${sig}: passing it on to ${kids.length === 0 ? 'no running command' : `pid ${kids.join(', ')}`}`,
-      );
-      for (const k of kids) {
-        try {
-          process.kill(k, sig);
-        } catch {
-          // Already gone.
-        }
+      if (cancelSignal().aborted) {
+        log(`Received ${sig} again: killing every process this step started`);
+        killDescendants();
+        armLastResort(SECOND_SIGNAL_GRACE_MS, log);
+        return;
       }
-      // Unref'd: it only ends a process that something still keeps alive.
-      timer ??= setTimeout(() => process.exit(signalExitCode()), graceMs).unref();
+      const kids = childrenOf(process.pid);
+      const to = kids.length === 0 ? 'no running command' : `pid ${kids.join(', ')} and all below`;
+      log(`Received ${sig}: passing it on to ${to}; the run is cancelled`);
+      cancel(sig); // runCommand stops its own commands' trees
+      for (const k of kids) if (!runningCommands().has(k)) stopTree(k, sig);
+      armLastResort(graceMs, log);
     });
   }
+}
+
+/**
+ * End the process with `status`. After a cancel, that is at once (nothing the cancel left may
+ * keep it alive), and nothing this process started is left running.
+ */
+export function endProcess(status: number): void {
+  if (!cancelSignal().aborted) {
+    process.exitCode = status;
+    return;
+  }
+  clearTimeout(lastResort);
+  killDescendants();
+  process.exit(status);
 }

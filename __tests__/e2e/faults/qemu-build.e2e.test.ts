@@ -105,6 +105,8 @@ describe('fault matrix: the QEMU build', () => {
     expect(cancelled.log).toMatch(/Received SIGINT: passing it on to pid \d+/);
     expect({ code: cancelled.code, signal: cancelled.signal }).toEqual({ code: 130, signal: null });
     expect(leftAfterSigint).toEqual([]);
+    // Main removed its temp dir itself, before post.
+    expect(readdirSync(env.temp)).toEqual([]);
     expect(completeMarks(toolCache)).toEqual([]);
     const cancelledResult = mainResult(step1, cancelled.code ?? -1, cancelled.log);
     expect(runPost(step1, cancelledResult).status).toBe(0);

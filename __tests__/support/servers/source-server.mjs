@@ -9,6 +9,8 @@
 //   status-503   HTTP 503, always
 //   drop         the headers announce the whole file, half of it comes, then the connection is cut
 //   fail-once    503 the first time this path is asked for, then the file
+//   trickle      the headers announce the whole file, then a KiB of it every 100 ms (a download
+//                that takes hours: for the tests that cancel one)
 // Anything else, or a file not in DIR, is a 404. Every path asked for is appended to LOG, one
 // a line. The port is printed on stdout once the server listens on 127.0.0.1.
 import fs from 'node:fs';
@@ -43,6 +45,20 @@ const server = http.createServer((req, res) => {
     const half = fs.createReadStream(file, { end: Math.floor(size / 2) });
     half.pipe(res, { end: false });
     half.on('end', () => setTimeout(() => res.socket?.destroy(), 20));
+  } else if (kind === 'trickle') {
+    res.writeHead(200, { 'Content-Length': size });
+    const fd = fs.openSync(file, 'r');
+    let at = 0;
+    const tick = setInterval(() => {
+      const chunk = Buffer.alloc(Math.min(1024, size - at));
+      at += fs.readSync(fd, chunk, 0, chunk.length, at);
+      res.write(chunk);
+      if (at >= size) res.end();
+    }, 100);
+    res.on('close', () => {
+      clearInterval(tick);
+      fs.closeSync(fd);
+    });
   } else res.writeHead(404).end('not here\n');
 });
 server.listen(0, '127.0.0.1', () => {

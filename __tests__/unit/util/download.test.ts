@@ -1,6 +1,15 @@
 // The source download's retries against a real HTTP server on loopback, with the pauses between
 // attempts recorded instead of slept.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -16,6 +25,16 @@ import {
 } from '../../../src/util/download.js';
 
 const BODY = Buffer.alloc(256 * 1024, 'q');
+
+/** A 64 KiB tmpfs (BODY does not fit), or why there is none: mounting needs root and the right. */
+function smallDisk(): { dir: string } | { why: string } {
+  if (process.getuid?.() !== 0) return { why: 'not root, cannot mount a tmpfs' };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'anyarch-full-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status === 0) return { dir };
+  rmSync(dir, { recursive: true, force: true });
+  return { why: `cannot mount a tmpfs: ${(r.stderr || String(r.error)).trim()}` };
+}
 
 describe('retry policy', () => {
   it('retries server errors, timeouts and rate limits only', () => {
@@ -164,6 +183,56 @@ describe('download', () => {
     expect(hits.get('/404')).toBe(1);
     expect(slept).toEqual([]);
   });
+
+  it('does not retry when the file cannot be written: a directory in its place', async () => {
+    const { result, dest, slept } = await get('/ok');
+    mkdirSync(dest);
+    writeFileSync(path.join(dest, 'keep'), '');
+    await expect(result).rejects.toThrow(
+      /cannot download .*\/ok: cannot write .*file\.tar\.xz: EISDIR: .* \(not retried: a local file-system error\)$/,
+    );
+    // The whole body came; the one request is all the server saw.
+    expect(hits.get('/ok')).toBe(1);
+    expect(slept).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['file.tar.xz']);
+  });
+
+  it('does not retry, nor even ask, when the destination directory is a file', async () => {
+    writeFileSync(path.join(dir, 'file'), '');
+    const slept: number[] = [];
+    const result = download(`${base}/ok`, path.join(dir, 'file', 'x.tar.xz'), {
+      sleep: async (s) => void slept.push(s),
+      log: () => {},
+    });
+    await expect(result).rejects.toThrow(/cannot write .*x\.tar\.xz\.part: ENOTDIR: .*not retried/);
+    expect(hits.get('/ok')).toBeUndefined();
+    expect(slept).toEqual([]);
+  });
+
+  // A disk that fills up mid-body: a 64 KiB tmpfs of its own, mounted while the tests are collected.
+  const disk = smallDisk();
+  afterAll(() => {
+    if (!('dir' in disk)) return;
+    spawnSync('umount', [disk.dir]);
+    rmSync(disk.dir, { recursive: true, force: true });
+  });
+  ('dir' in disk ? it : it.skip)(
+    `does not retry a full disk, leaving no partial file${'why' in disk ? ` (skipped: ${disk.why})` : ''}`,
+    async () => {
+      const full = (disk as { dir: string }).dir;
+      const slept: number[] = [];
+      const result = download(`${base}/ok`, path.join(full, 'x.tar.xz'), {
+        sleep: async (s) => void slept.push(s),
+        log: () => {},
+      });
+      await expect(result).rejects.toThrow(
+        /cannot write .*x\.tar\.xz\.part: ENOSPC: no space left on device.*\(not retried: a local file-system error\)/,
+      );
+      expect(hits.get('/ok')).toBe(1);
+      expect(slept).toEqual([]);
+      expect(readdirSync(full)).toEqual([]);
+    },
+  );
 
   it('retries a refused connection', async () => {
     const closed = http.createServer();
