@@ -9,6 +9,7 @@ import type { Arch } from './arch.js';
 import { actionsCacheConfigured } from './cache/actions-cache.js';
 import { buildAllArches, buildImage, isHostPlatform } from './docker/build.js';
 import { oneBuildRewrite, perArchReason, reportPerArch, type OneBuildRewrite } from './docker/one-build.js';
+import { onbuildOneBuildReason } from './docker/onbuild-base.js';
 import { detectDocker, type DockerInfo } from './docker/engine.js';
 import { runInGuest } from './docker/guest-script.js';
 import { archTag, publishManifestList } from './docker/multiarch.js';
@@ -231,6 +232,15 @@ async function oneBuild(
     if ('reason' in rw) reason = rw.reason;
     else rewrite = rw;
   }
+  if (rewrite !== undefined) {
+    // A base's ONBUILD triggers run through the emulator only in a build of one platform.
+    const guests = inputs.arches.filter((a) => !isHost(a)).map((a) => a.platform);
+    reason = await onbuildOneBuildReason(original, guests, {
+      hostPlatform: docker.hostPlatform,
+      buildArgs: inputs.buildArgs,
+    });
+    if (reason !== undefined) rewrite = undefined;
+  }
   if (rewrite === undefined || docker.builder === undefined) {
     reportPerArch(reason ?? 'no buildx', inputs.arches);
     return undefined;
@@ -252,6 +262,7 @@ async function oneBuild(
         builderId: builderIdFromEnv(process.env),
         workspace: ctx.runner.workspace,
         runId: runIdOf(ctx.workDir),
+        containerdStore: docker.containerdStore,
       }),
   );
   return {
@@ -296,6 +307,7 @@ async function buildEach(
         builderId,
         workspace: ctx.runner.workspace,
         runId: runIdOf(ctx.workDir),
+        containerdStore: docker.containerdStore,
       }),
     );
     out.push({

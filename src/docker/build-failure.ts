@@ -19,8 +19,9 @@ export function buildFailureAnnotation(
   userFile: string,
   userText: string,
   workspace: string,
+  toUserLine?: (line: number) => number,
 ): BuildFailureAnnotation | undefined {
-  const failed = findFailedInstruction(output, userText);
+  const failed = findFailedInstruction(output, userText, toUserLine);
   if (!failed) return undefined;
   const rel = path.relative(workspace, userFile);
   // Annotations name files relative to the repository; one outside it gets none.
@@ -42,7 +43,8 @@ export function buildFailureAnnotation(
 
 /**
  * Report a failed build of `userFile` as an error annotation on the instruction it stopped at.
- * `output` is the builder's stdout and stderr. Best effort: never throws; returns whether an
+ * `output` is the builder's stdout and stderr; `toUserLine` maps the builder's line numbers to the
+ * user's file (see findFailedInstruction). Best effort: never throws; returns whether an
  * annotation was made.
  */
 export function annotateBuildFailure(
@@ -51,10 +53,11 @@ export function annotateBuildFailure(
   userText: string,
   workspace: string,
   report: (message: string, properties: core.AnnotationProperties) => void = core.error,
+  toUserLine?: (line: number) => number,
 ): boolean {
   let annotation: BuildFailureAnnotation | undefined;
   try {
-    annotation = buildFailureAnnotation(output, userFile, userText, workspace);
+    annotation = buildFailureAnnotation(output, userFile, userText, workspace, toUserLine);
   } catch {
     return false; // the build's own error is what matters; this only adds to it
   }

@@ -19,6 +19,9 @@ import { keepEmulatorDockerfile, keptEmulatorPath } from '../dockerfile/keep-emu
 import { buildxFlags, splitForKeepEmulator, type BuildxOptions } from '../buildx-options.js';
 import { CommandError } from '../util/exec.js';
 import { annotateBuildFailure } from './build-failure.js';
+import { stageTriggerWarnings, userLine, unreadHint, type Insertion } from '../dockerfile/onbuild.js';
+import { analyzeStages, type StageOptions } from '../dockerfile/stages.js';
+import { planOnbuild, type UnreadBase } from './onbuild-base.js';
 
 /** Where the emulator image's root is mounted in RUN steps. Under /dev, which the runtime mounts
  * as a tmpfs, so the mountpoint BuildKit creates never reaches the image's layers. */
@@ -53,6 +56,16 @@ export interface ImageBuildRequest extends ImageOptions {
   readonly workspace: string;
   /** This run's own suffix for the images it tags (several jobs may share one daemon). */
   readonly runId: string;
+  /** Whether the daemon keeps images in the containerd image store. */
+  readonly containerdStore: boolean;
+}
+
+/** What explains a failed build beyond the user's Dockerfile. */
+interface FailureContext {
+  /** Lines the rewrite inserted: the builder's line numbers below them are not the user's. */
+  readonly insertions?: readonly Insertion[];
+  /** Guest stages whose base's ONBUILD triggers could not be read before the build. */
+  readonly unread?: readonly UnreadBase[];
 }
 
 /** A build of the user's own Dockerfile: when it fails, annotate the instruction it stopped at. */
@@ -60,15 +73,27 @@ async function buildUserFile(
   spec: ImageBuildSpec,
   req: ImageBuildRequest,
   userText: string,
+  failure: FailureContext = {},
 ): Promise<BuiltImage> {
   try {
     return await buildWith(spec, req.builder);
   } catch (err) {
     if (err instanceof CommandError) {
-      annotateBuildFailure(`${err.result.stdout}\n${err.result.stderr}`, req.file, userText, req.workspace);
+      const output = `${err.result.stdout}\n${err.result.stderr}`;
+      const insertions = failure.insertions ?? [];
+      annotateBuildFailure(output, req.file, userText, req.workspace, core.error, (l) =>
+        userLine(l, insertions),
+      );
+      const hint = unreadHint(output, failure.unread ?? [], req.arch.platform);
+      if (hint !== undefined) core.warning(hint);
     }
     throw err;
   }
+}
+
+/** Warn of ONBUILD RUNs of the Dockerfile's own stages that BuildKit runs unwrapped in a guest stage. */
+function warnStageTriggers(text: string, opts: StageOptions): void {
+  for (const w of stageTriggerWarnings(analyzeStages(text, opts))) core.warning(w);
 }
 
 export function isHostPlatform(platform: string, hostPlatform: string): boolean {
@@ -149,10 +174,18 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   core.info(`Emulator image ${emuImage}`);
 
   if (req.builder === undefined) core.warning(CLASSIC_LOSSES);
+  const stageOptions = { guestPlatform: platform, hostPlatform: req.hostPlatform, buildArgs: req.buildArgs };
+  warnStageTriggers(original, stageOptions);
+  const onbuild = await planOnbuild(original, {
+    ...stageOptions,
+    store: req.containerdStore ? 'containerd' : 'classic',
+    workDir: req.workDir,
+    runId: req.runId,
+    track: req.track,
+  });
   const rw = rewriteDockerfile(original, {
-    guestPlatform: platform,
-    hostPlatform: req.hostPlatform,
-    buildArgs: req.buildArgs,
+    ...stageOptions,
+    onbuild: onbuild.stages,
     emulatorImage: emuImage,
     ...(req.builder !== undefined
       ? { emulatorPath: `${BUILD_MOUNT_DIR}/qemu-${t}`, inject: 'mount' as const }
@@ -163,12 +196,14 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
   );
   const file = await writeDockerfile(path.join(req.workDir, 'dockerfile'), req.file, rw.dockerfile);
   const scripts = await scriptSecretFlags(rw.scripts, path.join(req.workDir, 'scripts'));
+  const failure = { insertions: rw.insertions, unread: onbuild.unread };
 
   if (!req.keepEmulator) {
     return buildUserFile(
       { ...user, file, extraArgs: [...flagsFor(req, req.buildx), ...scripts] },
       req,
       original,
+      failure,
     );
   }
 
@@ -189,6 +224,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<BuiltImage> {
     },
     req,
     original,
+    failure,
   );
   const stage = await inspectImage(stageTag);
   const keepDir = path.join(req.workDir, 'keep');
@@ -241,6 +277,8 @@ export async function buildAllArches(req: AllArchesRequest): Promise<AllArchesRe
   const emulators = await loadEmulatorSet(variants, req.workDir, req.runId);
   req.track(emulators);
   const platforms = req.arches.map((a) => a.platform);
+  const guest = req.arches.find((a) => !isHostPlatform(a.platform, req.hostPlatform));
+  if (guest) warnStageTriggers(req.original, { ...req, guestPlatform: guest.platform });
   core.info(
     `One build for ${platforms.join(', ')} (containerd image store): ${req.rewrite.rewritten} RUN instruction(s) through each platform's emulator from ${emulators}`,
   );

@@ -138,7 +138,9 @@ export function dockerSaveManifest(ref: string, configHex: string, layerHex: str
 }
 
 /** A tar of buffers: root-owned, no user or group names, mtime 0, no pax headers. */
-async function tarOf(entries: readonly { name: string; mode: number; data?: Buffer }[]): Promise<Buffer> {
+export async function tarOf(
+  entries: readonly { name: string; mode: number; data?: Buffer }[],
+): Promise<Buffer> {
   const p = tarPack();
   const out = (async () => {
     const chunks: Buffer[] = [];
@@ -319,7 +321,7 @@ export async function buildEmulatorImage(
  * `write` an image archive to `file`, `docker load` it, and remove the file whatever happens;
  * resolves with what `write` gave.
  */
-async function loadArchive<T>(file: string, write: (file: string) => Promise<T>): Promise<T> {
+export async function loadArchive<T>(file: string, write: (file: string) => Promise<T>): Promise<T> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   try {
     const written = await write(file);

@@ -2,7 +2,8 @@
 // builder printed. Pure: the build's output and the user's Dockerfile in, the instruction out.
 //
 // The rewritten Dockerfile keeps every instruction on its line of the user's file (rewrite.ts),
-// so a line the builder names is the user's line. Where the builder names none, the failing
+// except below the lines it inserts (ONBUILD triggers): `toUserLine` maps a line the builder names
+// to the user's line. Where the builder names none, the failing
 // command is matched against the user's RUN instructions instead, and failing that the step's
 // name against their text. What BuildKit prints, as captured from real builds:
 //   BuildKit of Docker 26    "Dockerfile:7" then a "-----" excerpt, then
@@ -174,7 +175,11 @@ function shownCommand(u: UserInstruction | undefined, command: string): string {
  * The instruction of `userText` (the user's Dockerfile) a build failed at, from the builder's
  * output (stdout and stderr); undefined when the output names none that can be found.
  */
-export function findFailedInstruction(output: string, userText: string): FailedInstruction | undefined {
+export function findFailedInstruction(
+  output: string,
+  userText: string,
+  toUserLine: (line: number) => number = (l) => l,
+): FailedInstruction | undefined {
   const out = output.replace(ANSI, '').replace(/\r\n?/g, '\n');
   const final = finalError(out);
   const error = final?.text;
@@ -185,7 +190,8 @@ export function findFailedInstruction(output: string, userText: string): FailedI
 
   let found: UserInstruction | undefined;
   // The excerpt of the error comes right before it (anything after, e.g. a warning's, is not it).
-  const line = excerptLine(final ? out.slice(0, final.at) : out);
+  const named = excerptLine(final ? out.slice(0, final.at) : out);
+  const line = named === undefined ? undefined : toUserLine(named);
   if (line !== undefined) {
     found = list.find((u) => {
       const r = u.ins.getRange();

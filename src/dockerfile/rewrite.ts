@@ -19,9 +19,15 @@
 // blank line per extra line, so every instruction stays on its line of the user's file and
 // BuildKit's "Dockerfile:N" in an error names the user's line (build-error.ts reads those).
 //
+// ONBUILD triggers of a guest stage's base image (options.onbuild, read by the caller): the FROM
+// names the copy of the base without them, and they follow it as instructions of the stage, their
+// RUNs wrapped like the rest (onbuild.ts). Those lines, and the extra lines of a RUN folded into
+// more lines than it had, move the lines below: `insertions` says where, for error lines.
+//
 // Limitations: a SHELL set in a base image's config (not in this Dockerfile) is not seen, so
-// such stages get ["/bin/sh","-c"]; ONBUILD triggers of base images run unwrapped; a user's own
-// exec-form RUN containing "<<" is misread as a heredoc by the parser and is refused.
+// such stages get ["/bin/sh","-c"]; a user's own exec-form RUN containing "<<" is misread as a
+// heredoc by the parser and is refused; an ONBUILD RUN of one of the file's own stages runs
+// unwrapped in a guest stage built FROM that stage (onbuild.ts stageTriggerWarnings).
 // Every stage of another foreign platform is an error: one build emulates one guest.
 // With inject "copy" (the classic builder), the emulator is COPYed into each guest stage instead
 // of mounted, and the RUN lines are the same minus the --mount flag. Each COPY is a line of its
@@ -30,11 +36,19 @@
 // finds the instruction from the command.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { From, Run } from 'dockerfile-ast';
-import { analyzeStages, type StageInfo, type StageOptions } from './stages.js';
+import { From, Run, Shell } from 'dockerfile-ast';
+import { analyzeStages, DEFAULT_SHELL, shellArgs, type StageInfo, type StageOptions } from './stages.js';
 import { parseRun, type HeredocName, type RunCommand } from './run-instruction.js';
 import { indexLines, instructionText, offsetOf, type LineIndex } from './text.js';
 import { foldLine } from './fold.js';
+import {
+  parseTrigger,
+  startShells,
+  TRIGGER_ESCAPE,
+  verbatimTrigger,
+  type Insertion,
+  type StageTriggers,
+} from './onbuild.js';
 
 export interface RewriteOptions extends StageOptions {
   /** Image whose root holds the emulator; bind-mounted with --mount=type=bind,from=<this>. */
@@ -52,6 +66,8 @@ export interface RewriteOptions extends StageOptions {
   readonly inject?: 'mount' | 'copy';
   /** Path of the emulator inside emulatorImage, for "copy"; defaults to /<basename of emulatorPath>. */
   readonly emulatorSource?: string;
+  /** stage index -> the triggers of its base image and the image to build it FROM instead. */
+  readonly onbuild?: ReadonlyMap<number, StageTriggers>;
 }
 
 /** A script kept out of the command line; the build passes it as the secret `id` (see below). */
@@ -65,8 +81,10 @@ export interface RewriteResult {
   /** Scripts too long for an argument, to pass as `--secret id=<id>,src=<a file of content>`. */
   readonly scripts: readonly ScriptFile[];
   readonly stages: readonly StageInfo[];
-  /** Number of RUN instructions rewritten. */
+  /** Number of RUN instructions rewritten (RUN triggers included). */
   readonly rewritten: number;
+  /** Where the rewritten file has lines the user's has not (see onbuild.ts userLine). */
+  readonly insertions: readonly Insertion[];
 }
 
 // Characters that would break the comma-separated --mount value or the line.
@@ -189,23 +207,88 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
   }
   const mount = `--mount=type=bind,from=${opts.emulatorImage},source=/,target=${target}`;
 
-  const analysis = analyzeStages(text, opts);
+  const onbuild = opts.onbuild ?? new Map<number, StageTriggers>();
+  const analysis = analyzeStages(text, { ...opts, startShells: startShells(onbuild) });
   const index = indexLines(text);
   const edits: { from: number; to: number; text: string }[] = [];
+  const insertions: Insertion[] = [];
   const scripts = new Map<string, ScriptFile>();
+  const lineBreak = firstBreak(text);
+  let rewritten = 0;
+  for (const stage of onbuild.keys()) {
+    const info = analysis.stages[stage];
+    if (!info?.guest || info.baseStage !== undefined)
+      throw new Error(`stage ${stage} is no guest stage built from an image: it runs no triggers here`);
+  }
 
   const copy = opts.inject === 'copy';
   const source = opts.emulatorSource ?? `/${path.posix.basename(emu)}`;
   if (copy && (!path.posix.isAbsolute(source) || /\s/.test(source)))
     throw new Error(`bad emulator source ${JSON.stringify(source)}`);
 
+  /** The RUN line(s) that execute `command` through the emulator, as continuation pieces. */
+  const wrapped = (keyword: string, command: RunCommand, shell: readonly string[]): string[] => {
+    // The classic builder has no --mount, so no script file either.
+    const cmd = commandOrFile(command, shell, !copy);
+    if (cmd.script) scripts.set(cmd.script.file.id, cmd.script.file);
+    const argv = [emu, '-execve', emu, ...cmd.argv];
+    const flags = [
+      ...command.flags,
+      ...(copy ? [] : [mount]),
+      ...(cmd.script ? [cmd.script.mount] : []),
+    ].join(' ');
+    const line = [keyword, ...(flags === '' ? [] : [flags]), execJson(argv)].join(' ');
+    // A line too long for BuildKit's scanner becomes continuation lines (fold.ts).
+    return foldLine(line, analysis.escape);
+  };
+
+  /** The base's triggers as lines of the stage, RUNs wrapped; counts the RUNs. */
+  const triggerLines = (triggers: readonly string[]): string[] => {
+    let shell = DEFAULT_SHELL;
+    const lines: string[] = [];
+    for (const trigger of triggers) {
+      const { instruction: ins } = parseTrigger(trigger);
+      if (ins instanceof Run) {
+        const tIndex = indexLines(trigger);
+        const { lines: tLines } = instructionText(trigger, tIndex, ins);
+        const parsed = parseRun(tLines, TRIGGER_ESCAPE, heredocNames(ins, trigger, tIndex));
+        const pieces = wrapped(ins.getInstruction(), parsed.command, shell);
+        lines.push(...pieces.map((p, k) => (k < pieces.length - 1 ? p + analysis.escape : p)));
+        rewritten++;
+        continue;
+      }
+      if (ins instanceof Shell) shell = shellArgs(trigger, indexLines(trigger), TRIGGER_ESCAPE, ins);
+      lines.push(...verbatimTrigger(trigger, analysis.escape).split(/\r\n|\r|\n/));
+    }
+    return lines;
+  };
+
   for (const { instruction, stage, shell } of analysis.instructions) {
-    if (copy && instruction instanceof From && analysis.stages[stage]?.guest) {
+    const info = analysis.stages[stage];
+    if (instruction instanceof From && info?.guest) {
       const { to } = instructionText(text, index, instruction);
-      edits.push({ from: to, to, text: `\nCOPY --from=${opts.emulatorImage} ${source} ${emu}` });
+      const added: string[] = [];
+      if (copy) added.push(`COPY --from=${opts.emulatorImage} ${source} ${emu}`);
+      const own = onbuild.get(stage);
+      if (own) {
+        const where = `line ${info.line + 1}, the ONBUILD triggers of ${info.base}`;
+        edits.push(baseEdit(text, index, instruction, own.image));
+        try {
+          added.push(...triggerLines(own.triggers));
+        } catch (err) {
+          throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      if (added.length > 0) {
+        // The COPY line keeps the "\n" it always had; trigger lines follow the file's style.
+        const breakBefore = (k: number) => (copy && k === 0 ? '\n' : lineBreak);
+        const joined = added.map((l, k) => breakBefore(k) + l).join('');
+        edits.push({ from: to, to, text: joined });
+        insertions.push({ after: instruction.getRange().end.line + 1, count: added.length });
+      }
       continue;
     }
-    if (!(instruction instanceof Run) || !analysis.stages[stage]?.guest) continue;
+    if (!(instruction instanceof Run) || !info?.guest) continue;
     const first = instruction.getRange().start.line;
     const { lines, from, to } = instructionText(text, index, instruction);
     let parsed;
@@ -219,27 +302,21 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
         `line ${first + 1}: RUN spans ${lines.length} lines but reads as ${parsed.lineCount}; cannot rewrite it safely`,
       );
     }
-    // The classic builder has no --mount, so no script file either.
-    const command = commandOrFile(parsed.command, shell, !copy);
-    if (command.script) scripts.set(command.script.file.id, command.script.file);
-    const argv = [emu, '-execve', emu, ...command.argv];
-    const keyword = instruction.getInstruction();
-    const flags = [
-      ...parsed.command.flags,
-      ...(copy ? [] : [mount]),
-      ...(command.script ? [command.script.mount] : []),
-    ].join(' ');
+    const pieces = wrapped(instruction.getInstruction(), parsed.command, shell);
+    rewritten++;
     // The line breaks the instruction spanned follow it as blank lines, in the file's own style,
     // so every later instruction keeps its line number (BuildKit skips blank lines between
-    // instructions; this line has no continuation for them to fall into).
+    // instructions; this line has no continuation for them to fall into). Continuation pieces of
+    // a folded line take the place of as many of them (when there are fewer, later lines move down).
     const breaks = text.slice(from, to).match(LINE_BREAK) ?? [];
-    const line = [keyword, ...(flags === '' ? [] : [flags]), execJson(argv)].join(' ');
-    // A line too long for BuildKit's scanner becomes continuation lines (fold.ts), which take
-    // the place of as many of the blank lines (when there are fewer, later lines move down).
-    const pieces = foldLine(line, analysis.escape);
-    const lineBreak = breaks[0] ?? firstBreak(text);
-    const folded = pieces.join(`${analysis.escape}${lineBreak}`);
+    const folded = pieces.join(`${analysis.escape}${breaks[0] ?? lineBreak}`);
     edits.push({ from, to, text: folded + breaks.slice(pieces.length - 1).join('') });
+    if (pieces.length - 1 > breaks.length) {
+      insertions.push({
+        after: instruction.getRange().end.line + 1,
+        count: pieces.length - 1 - breaks.length,
+      });
+    }
   }
 
   let out = '';
@@ -253,6 +330,21 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
     dockerfile: out,
     scripts: [...scripts.values()],
     stages: analysis.stages,
-    rewritten: edits.length,
+    rewritten,
+    insertions,
   };
+}
+
+/** The edit that makes a FROM name `image` instead of its base (flags and AS name kept). */
+function baseEdit(
+  text: string,
+  index: LineIndex,
+  from: From,
+  image: string,
+): { from: number; to: number; text: string } {
+  const word = from.getArguments()[0]?.getRange();
+  if (!word || word.start.line !== word.end.line) {
+    throw new Error(`line ${from.getRange().start.line + 1}: cannot replace the image of this FROM`);
+  }
+  return { from: offsetOf(index, word.start), to: offsetOf(index, word.end), text: image };
 }

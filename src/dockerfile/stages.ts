@@ -6,7 +6,7 @@ import { expandWord } from './expand.js';
 import { instructionArgs, parseJsonArgs } from './run-instruction.js';
 import { indexLines, instructionText, type LineIndex } from './text.js';
 
-const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
+export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 const DEFAULT_HOST_PLATFORM = 'linux/amd64';
 
 export interface StageOptions {
@@ -16,6 +16,11 @@ export interface StageOptions {
   readonly hostPlatform?: string;
   /** --build-arg values; they override the defaults of ARGs declared before the first FROM. */
   readonly buildArgs?: ReadonlyMap<string, string>;
+  /**
+   * SHELL in effect after the FROM of an image-based stage, by stage index, where it is not the
+   * default: a SHELL among the ONBUILD triggers the rewrite runs right after that FROM.
+   */
+  readonly startShells?: ReadonlyMap<number, readonly string[]>;
 }
 
 export interface StageInfo {
@@ -124,7 +129,7 @@ export function analyzeStages(text: string, opts: StageOptions): StageAnalysis {
     }
     if (ins instanceof From) {
       finishStage();
-      const stage = fromStage(ins, stages, globals, escape, guest, host);
+      const stage = fromStage(ins, stages, globals, escape, guest, host, opts.startShells);
       stages.push(stage);
       shell = stage.shell;
       instructions.push({ instruction: ins, stage: stage.index, shell });
@@ -144,7 +149,7 @@ export function analyzeStages(text: string, opts: StageOptions): StageAnalysis {
 }
 
 // The parser's own JSON values do not decode escapes, so read SHELL's array from the text.
-function shellArgs(text: string, index: LineIndex, escape: string, ins: Shell): string[] {
+export function shellArgs(text: string, index: LineIndex, escape: string, ins: Shell): string[] {
   const { args } = instructionArgs(instructionText(text, index, ins).lines, escape);
   let shell: string[] | undefined;
   try {
@@ -179,6 +184,7 @@ function fromStage(
   escape: string,
   guest: string,
   host: string,
+  startShells: ReadonlyMap<number, readonly string[]> | undefined,
 ): StageInfo {
   const where = `line ${lineOf(ins)}`;
   const index = stages.length;
@@ -228,7 +234,7 @@ function fromStage(
     baseStage: undefined,
     platform,
     guest: platform === guest,
-    shell: DEFAULT_SHELL,
+    shell: startShells?.get(index) ?? DEFAULT_SHELL,
     line,
   };
 }
