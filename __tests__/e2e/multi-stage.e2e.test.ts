@@ -98,8 +98,10 @@ describe('multi-stage build for aarch64', () => {
 
   // A workflow step with nothing but `arch: aarch64`: the default source (upstream) is not
   // reachable here, so this run must be served by the emulator the first run cached.
-  test('a second run with only arch set takes the emulator from the tool cache and builds the same', () => {
-    const again = runAction(env, { arch: 'aarch64' });
+  // The source stays named: the cache key holds the source's sha256, so a run with the default
+  // source (upstream) does not take an emulator built from Debian's tarball.
+  test('a second run with only arch and the source set takes the emulator from the tool cache and builds the same', () => {
+    const again = runAction(env, { arch: 'aarch64', 'qemu-source': LOCAL_QEMU['qemu-source'] });
     const id = again.main.outputs.get('imageid');
     try {
       if (again.main.status !== 0) throw new Error(again.main.log.slice(-6000));
