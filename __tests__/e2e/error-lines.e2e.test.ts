@@ -8,6 +8,7 @@ import { prepareBuild } from '../support/image-test.js';
 import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import { runAction, type ActionRun } from '../support/runner.js';
 import { cleanupEnv, gitStatus, type RunEnv } from '../support/workspace.js';
+import { errorCommands } from '../support/workflow-commands.js';
 
 const DOCKERFILE = `FROM ${BASE_ARM64}
 # a comment, then a RUN over three lines
@@ -16,27 +17,6 @@ RUN echo "step one on $(uname -m)" && \\
     exit 3
 RUN echo never reached
 `;
-
-/** The `::error` workflow commands of a log, with their properties unescaped. */
-function errorCommands(log: string): { props: Map<string, string>; message: string }[] {
-  const unescape = (s: string) =>
-    s
-      .replace(/%0D/g, '\r')
-      .replace(/%0A/g, '\n')
-      .replace(/%3A/g, ':')
-      .replace(/%2C/g, ',')
-      .replace(/%25/g, '%');
-  return log
-    .split('\n')
-    .map((l) => /^::error (.+?)::(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({
-      props: new Map(
-        m[1]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), unescape(kv.slice(kv.indexOf('=') + 1))]),
-      ),
-      message: unescape(m[2]!),
-    }));
-}
 
 describe("a failing emulated RUN is annotated on the user's own lines", () => {
   let env: RunEnv;

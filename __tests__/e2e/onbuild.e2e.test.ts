@@ -22,6 +22,7 @@ import { LOCAL_QEMU } from '../support/qemu-sources.js';
 import { createdImages, runAction, type ActionRun } from '../support/runner.js';
 import { cleanupEnv, makeWorkspace, type RunEnv } from '../support/workspace.js';
 import { assertNoBinfmt } from '../support/binfmt.js';
+import { errorCommands } from '../support/workflow-commands.js';
 
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const BASE_TAG = `anyarch-e2e/onbuild-base:${RUN_ID}`;
@@ -59,29 +60,6 @@ function onbuildOf(ref: string): unknown {
 /** Images whose repository is the action's copy of a base without triggers. */
 function derivedImages(main: ActionRun['main']): string[] {
   return createdImages(main).filter((r) => r.startsWith('anyarch-onbuild:'));
-}
-
-/** The `::error file=...` annotations of a log: their properties, unescaped. */
-function annotations(log: string): Map<string, string>[] {
-  const unescape = (s: string) =>
-    s
-      .replace(/%0D/g, '\r')
-      .replace(/%0A/g, '\n')
-      .replace(/%3A/g, ':')
-      .replace(/%2C/g, ',')
-      .replace(/%25/g, '%');
-  return log
-    .split('\n')
-    .map((l) => /^::error (.+?)::/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map(
-      (m) =>
-        new Map(
-          m[1]!
-            .split(',')
-            .map((kv) => [kv.slice(0, kv.indexOf('=')), unescape(kv.slice(kv.indexOf('=') + 1))]),
-        ),
-    );
 }
 
 describe('ONBUILD triggers of an aarch64 base image built through the action', () => {
@@ -162,7 +140,7 @@ describe('ONBUILD triggers of an aarch64 base image built through the action', (
   test("a failing RUN below the triggers is annotated at the user's line", () => {
     expect(failing.main.status).toBe(1);
     expect(failing.main.log).toContain('failing on aarch64');
-    const [annotation, ...rest] = annotations(failing.main.log);
+    const [annotation, ...rest] = errorCommands(failing.main.log).map((c) => c.props);
     expect(rest).toEqual([]);
     expect(annotation?.get('file')).toBe('docker/Dockerfile');
     expect(annotation?.get('line')).toBe('4');
