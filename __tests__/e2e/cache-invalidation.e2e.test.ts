@@ -54,7 +54,7 @@ const SHIPPED_FLAGS = [
 // update SHIPPED_FLAGS (the "Configuring: ../configure ..." line of a compile) and this key
 // (the "Emulator cache key ..." line of a run of the action: build: false, qemu-version: 10.2)
 // together; the key is also what keyOf() below gives for the shipped patch and SHIPPED_FLAGS.
-const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-92122b77e9091e66';
+const SHIPPED_KEY = 'anyarch-qemu-aarch64-10.2.2-linux-x64-a2b3d228c52b40c8';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 

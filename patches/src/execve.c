@@ -47,6 +47,9 @@ void qemu_execve_set_path(const char *arg)
 {
     g_free(qemu_execve_path);
     qemu_execve_path = NULL;
+    if (qemu_execve_setid_self()) {
+        arg = qemu_execve_setid_self();     /* see execve-setid.c */
+    }
     if (!arg[0]) {
         return;
     }
@@ -112,6 +115,8 @@ typedef struct ExecvePlan {
     int flags;
     GPtrArray *argv;    /* NULL-terminated, strings owned */
     int fd;             /* guest ELF kept open for the child emulator, or -1 */
+    int proof;          /* our ids for a set-ID child (execve-setid.c), or -1 */
+    guint proof_arg;    /* its place in argv, when running the set-ID copy */
 } ExecvePlan;
 
 static void plan_free(ExecvePlan *plan)
@@ -122,6 +127,9 @@ static void plan_free(ExecvePlan *plan)
     }
     if (plan->fd >= 0) {
         close(plan->fd);
+    }
+    if (plan->proof >= 0) {
+        close(plan->proof);
     }
 }
 
@@ -320,7 +328,6 @@ static void push_emulator_args(GPtrArray *argv, int fd, const char *argv0,
 {
     guint i;
 
-    g_ptr_array_add(argv, g_strdup(qemu_execve_path));
     for (i = 0; inherited && i < inherited->len; i += 2) {
         const char *name = g_ptr_array_index(inherited, i);
         const char *value = g_ptr_array_index(inherited, i + 1);
@@ -332,6 +339,10 @@ static void push_emulator_args(GPtrArray *argv, int fd, const char *argv0,
     }
     g_ptr_array_add(argv, g_strdup("-execve"));
     g_ptr_array_add(argv, g_strdup(qemu_execve_path));
+    if (qemu_execve_setid_path) {
+        g_ptr_array_add(argv, g_strdup("-execve-setid"));
+        g_ptr_array_add(argv, g_strdup(qemu_execve_setid_path));
+    }
     g_ptr_array_add(argv, g_strdup("-execve-fd"));
     g_ptr_array_add(argv, g_strdup_printf("%d", fd));
     g_ptr_array_add(argv, g_strdup("-0"));
@@ -344,16 +355,24 @@ static void push_emulator_args(GPtrArray *argv, int fd, const char *argv0,
 static void plan_emulator(ExecvePlan *plan, int fd, GPtrArray *args,
                           const char *filename)
 {
+    bool setid = qemu_execve_setid_wanted(fd);
     guint i;
 
     plan->argv = strv_new();
+    plan->path = g_strdup(setid ? qemu_execve_setid_path : qemu_execve_path);
+    g_ptr_array_add(plan->argv, g_strdup(plan->path));
+    if (setid) {
+        /* The set-ID copy: its mark, then our ids' memfd (plan_pass_fd()). */
+        g_ptr_array_add(plan->argv, g_strdup(qemu_execve_setid_mark()));
+        plan->proof_arg = plan->argv->len;
+        g_ptr_array_add(plan->argv, g_strdup("-1"));
+    }
     push_emulator_args(plan->argv, fd, g_ptr_array_index(args, 0), filename);
     for (i = 1; i < args->len; i++) {
         g_ptr_array_add(plan->argv, g_strdup(g_ptr_array_index(args, i)));
     }
     g_ptr_array_add(plan->argv, NULL);
     plan->dirfd = AT_FDCWD;
-    plan->path = g_strdup(qemu_execve_path);
     plan->fd = fd;
 }
 
@@ -374,6 +393,7 @@ static int plan_exec(int dirfd, const char *path, int flags, char **argv,
 
     memset(plan, 0, sizeof(*plan));
     plan->fd = -1;
+    plan->proof = -1;
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
         return -EINVAL;
     }
@@ -466,6 +486,16 @@ static int plan_pass_fd(ExecvePlan *plan)
     if (lseek(plan->fd, 0, SEEK_SET) < 0 ||
         fcntl(plan->fd, F_SETFD, 0) < 0) {
         return -errno;
+    }
+    if (plan->proof_arg) {
+        /* Without one the set-ID copy takes our real ids: never more. */
+        plan->proof = qemu_execve_setid_proof();
+        if (plan->proof >= 0 && fcntl(plan->proof, F_SETFD, 0) < 0) {
+            return -errno;
+        }
+        g_free(g_ptr_array_index(plan->argv, plan->proof_arg));
+        g_ptr_array_index(plan->argv, plan->proof_arg) =
+            g_strdup_printf("%d", plan->proof);
     }
     return 0;
 }
@@ -634,7 +664,15 @@ void qemu_execve_start(char **exec_path, char **argv, const char *argv0,
     } else {
         r = search_path(*exec_path, (char **)args->pdata, envp, &plan, &found);
     }
-    if (!r && plan.fd >= 0) {
+    if (!r && plan.fd >= 0 && plan.proof_arg) {
+        /* A set-ID one: the set-ID copy loads it. */
+        r = plan_pass_fd(&plan);
+        if (!r) {
+            execveat(plan.dirfd, plan.path, (char **)plan.argv->pdata, envp,
+                     plan.flags);
+            r = -errno;
+        }
+    } else if (!r && plan.fd >= 0) {
         /* An ELF for this target: load it here. */
         plan_free(&plan);
         if (found) {

@@ -40,6 +40,23 @@ abi_long qemu_execve_syscall(const char *self_exe, int dirfd,
                              abi_ulong guest_path, abi_ulong guest_argv,
                              abi_ulong guest_envp, int flags);
 
+/* execve-setid.c: set-ID guest programs (binfmt_misc's C flag). */
+/* Path of the set-user-ID copy of this emulator (-execve-setid), or NULL. */
+extern char *qemu_execve_setid_path;
+void qemu_execve_set_setid_path(const char *arg);
+/* First thing in main(): a marked set-ID copy sets the program's ids. */
+void qemu_execve_early(int *argc, char ***argv);
+/* In a set-ID copy, its own path (for every exec it makes); else NULL. */
+const char *qemu_execve_setid_self(void);
+/* Run the program opened as fd through the set-ID copy? */
+bool qemu_execve_setid_wanted(int fd);
+/* The mark, first on the set-ID copy's command line, then the proof's fd. */
+const char *qemu_execve_setid_mark(void);
+/* A memfd that proves our effective ids to the set-ID copy, or -1. */
+int qemu_execve_setid_proof(void);
+/* AT_SECURE for the guest program. */
+abi_ulong qemu_execve_at_secure(void);
+
 /* In elfload.c: is this file header an executable for this target? */
 bool qemu_execve_is_guest_elf(const uint8_t *buf, size_t len);
 

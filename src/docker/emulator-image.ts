@@ -163,9 +163,20 @@ export async function tarOf(
   return out;
 }
 
-/** The image's only layer: /qemu-<target>, mode 0755. */
+/** Mode of the emulator's set-user-ID copy: root-owned (every entry is), set-user-ID. */
+export const SETID_MODE = 0o4755;
+
+/**
+ * The image's only layer: /qemu-<target>, mode 0755, and /qemu-<target>-setid, the same bytes
+ * set-user-ID root, which a guest exec of a set-ID program runs (the patch's -execve-setid) so
+ * that it gets the ids the kernel would give it. Only ever mounted into RUN steps, never copied
+ * into an image: nothing a build makes is set-ID because of it.
+ */
 export function emulatorLayerTar(target: string, binary: Buffer): Promise<Buffer> {
-  return tarOf([{ name: `qemu-${target}`, mode: 0o755, data: binary }]);
+  return tarOf([
+    { name: `qemu-${target}`, mode: 0o755, data: binary },
+    { name: `qemu-${target}-setid`, mode: SETID_MODE, data: binary },
+  ]);
 }
 
 function blob(data: Buffer): BlobDescriptor & { hex: string; data: Buffer } {
@@ -221,10 +232,14 @@ export async function writeEmulatorImageArchive(
 // platform, a script that runs the command natively. A RUN step mounting the image gets the
 // variant of its stage's platform, so one rewritten Dockerfile serves every platform.
 
-/** What the host platform's variant holds at /qemu: argv is [self, -execve, self, command...]. */
+/**
+ * What the host platform's variant holds at /qemu: argv is [self, -execve, self,
+ * -execve-setid, path, command...].
+ */
 export const NATIVE_SHIM = `#!/bin/sh
 # The build host's own platform needs no emulator: run the command as it is.
 shift 2
+if [ "$1" = -execve-setid ]; then shift 2; fi
 exec "$@"
 `;
 
@@ -248,7 +263,14 @@ export async function emulatorSetArchive(variants: readonly EmulatorVariant[], r
   const blobs: (BlobDescriptor & { hex: string; data: Buffer })[] = [];
   const manifests = [];
   for (const v of variants) {
-    const layer = blob(await tarOf([{ name: 'qemu', mode: 0o755, data: v.data }]));
+    const native = v.data.equals(Buffer.from(NATIVE_SHIM));
+    const layer = blob(
+      await tarOf([
+        { name: 'qemu', mode: 0o755, data: v.data },
+        // The set-user-ID copy (see emulatorLayerTar); the host's own platform needs none.
+        ...(native ? [] : [{ name: 'qemu-setid', mode: SETID_MODE, data: v.data }]),
+      ]),
+    );
     const config = blob(Buffer.from(imageConfig(v.platform, layer.digest, v.createdBy)));
     const manifest = blob(
       Buffer.from(

@@ -14,10 +14,11 @@
 //                            [<argv joined by blanks, newlines raw>]: exit code: 3
 //   both                     "------" / " > [<stage> i/n] <step>:" / its last output / "------"
 //   classic builder          The command '<argv joined by blanks>' returned a non-zero code: 3
-// The argv of a rewritten RUN starts with "<emulator> -execve <emulator>"; the message shows the
+// The argv of a rewritten RUN starts with "<emulator> -execve <emulator>" (then "-execve-setid
+// <emulator>-setid" where the emulator is mounted); the message shows the
 // command without it, as the builder would have printed it for the user's own RUN.
 import { DockerfileParser, From, Run, type Instruction } from 'dockerfile-ast';
-import { commandArgv, heredocNames } from './rewrite.js';
+import { commandArgv, heredocNames, setidEmulatorPath } from './rewrite.js';
 import { joinContinuations, parseRun, type RunCommand } from './run-instruction.js';
 import { indexLines, instructionText } from './text.js';
 
@@ -92,10 +93,11 @@ function failedProcess(out: string, error: string | undefined): FailedProcess | 
   return undefined;
 }
 
-/** The command without the "<emulator> -execve <emulator> " the rewrite put in front. */
+/** The command without the "<emulator> -execve <emulator> [-execve-setid <path>] " the rewrite put in front. */
 export function withoutEmulator(command: string): string {
-  const m = /^(\S+) -execve (\S+) /.exec(command);
-  return m && m[1] === m[2] ? command.slice(m[0].length) : command;
+  const m = /^(\S+) -execve (\S+) (?:-execve-setid (\S+) )?/.exec(command);
+  if (!m || m[1] !== m[2]) return command;
+  return m[3] === undefined || m[3] === setidEmulatorPath(m[1]!) ? command.slice(m[0].length) : command;
 }
 
 /** The line the builder's source excerpt points at ("Dockerfile:7" over a "-----" rule). */

@@ -193,6 +193,11 @@ function refuseBareCarriageReturn(text: string): void {
   );
 }
 
+/** Where the emulator image's set-user-ID copy of the emulator at `emulatorPath` is mounted. */
+export function setidEmulatorPath(emulatorPath: string): string {
+  return `${emulatorPath}-setid`;
+}
+
 export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteResult {
   refuseBareCarriageReturn(text);
   const emu = opts.emulatorPath;
@@ -223,6 +228,9 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
 
   const copy = opts.inject === 'copy';
   const source = opts.emulatorSource ?? `/${path.posix.basename(emu)}`;
+  // Set-ID guest programs (sudo from a non-root USER) run through the image's set-user-ID copy
+  // of the emulator. Only where it is mounted: a copy would leave a set-ID file in the image.
+  const setidArgs = copy ? [] : ['-execve-setid', setidEmulatorPath(emu)];
   if (copy && (!path.posix.isAbsolute(source) || /\s/.test(source)))
     throw new Error(`bad emulator source ${JSON.stringify(source)}`);
 
@@ -231,7 +239,7 @@ export function rewriteDockerfile(text: string, opts: RewriteOptions): RewriteRe
     // The classic builder has no --mount, so no script file either.
     const cmd = commandOrFile(command, shell, !copy);
     if (cmd.script) scripts.set(cmd.script.file.id, cmd.script.file);
-    const argv = [emu, '-execve', emu, ...cmd.argv];
+    const argv = [emu, '-execve', emu, ...setidArgs, ...cmd.argv];
     const flags = [
       ...command.flags,
       ...(copy ? [] : [mount]),

@@ -151,13 +151,17 @@ describe('archive descriptions', () => {
 });
 
 describe('layer', () => {
-  it('holds only /qemu-<target>: mode 0755, root, mtime 0, the binary', async () => {
+  it('holds /qemu-<target> (mode 0755) and its set-user-ID copy: root, mtime 0, the binary', async () => {
     const binary = Buffer.from('\x7fELF not really a program\n');
     const entries = await untar(await emulatorLayerTar('riscv64', binary));
-    expect(entries.map((e) => e.header.name)).toEqual(['qemu-riscv64']);
-    expect(entries[0]!.header.type).toBe('file');
-    expect(entries[0]!.header.mode).toBe(0o755);
-    expect(entries[0]!.data.equals(binary)).toBe(true);
+    expect(entries.map((e) => [e.header.name, e.header.mode])).toEqual([
+      ['qemu-riscv64', 0o755],
+      ['qemu-riscv64-setid', 0o4755],
+    ]);
+    for (const e of entries) {
+      expect(e.header.type).toBe('file');
+      expect(e.data.equals(binary)).toBe(true);
+    }
     expectFixedHeaders(entries);
   });
 });
@@ -228,7 +232,10 @@ describe('archive', () => {
     const layer = entryOf(entries, save[0]!.Layers[0]!).data;
     expect(config.rootfs.diff_ids).toEqual([`sha256:${sha256Hex(layer)}`]);
     const inLayer = await untar(layer);
-    expect(inLayer.map((e) => [e.header.name, e.header.mode])).toEqual([['qemu-arm', 0o755]]);
+    expect(inLayer.map((e) => [e.header.name, e.header.mode])).toEqual([
+      ['qemu-arm', 0o755],
+      ['qemu-arm-setid', 0o4755],
+    ]);
     expect(inLayer[0]!.data.equals(binary)).toBe(true);
 
     expect(JSON.parse(entryOf(entries, 'oci-layout').data.toString())).toEqual({
@@ -284,6 +291,16 @@ describe('emulatorSetArchive', () => {
       manifests: { digest: string; platform: { architecture: string } }[];
     };
     expect(index.manifests.map((m) => m.platform.architecture)).toEqual(['arm64', 'amd64']);
-    expect(NATIVE_SHIM).toMatch(/^#!\/bin\/sh\n[\s\S]*shift 2\nexec "\$@"\n$/);
+    // The guest's variant has the set-user-ID copy too, the host's shim none.
+    const layerNames = async (m: { digest: string }) => {
+      const manifest = JSON.parse(blob(m.digest).toString()) as { layers: { digest: string }[] };
+      return (await untar(blob(manifest.layers[0]!.digest))).map((e) => [e.header.name, e.header.mode]);
+    };
+    expect(await layerNames(index.manifests[0]!)).toEqual([
+      ['qemu', 0o755],
+      ['qemu-setid', 0o4755],
+    ]);
+    expect(await layerNames(index.manifests[1]!)).toEqual([['qemu', 0o755]]);
+    expect(NATIVE_SHIM).toMatch(/^#!\/bin\/sh\n[\s\S]*shift 2\n.*-execve-setid.*shift 2.*\nexec "\$@"\n$/);
   });
 });

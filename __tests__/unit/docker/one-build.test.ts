@@ -38,7 +38,7 @@ describe('oneBuildRewrite', () => {
     if ('reason' in out) throw new Error(out.reason);
     expect(out.rewritten).toBe(1);
     expect(out.dockerfile.split('\n')[1]).toBe(
-      `RUN --mount=type=bind,from=${EMULATOR_CONTEXT},source=/,target=/dev/.anyarch ["${SET_EMULATOR_PATH}","-execve","${SET_EMULATOR_PATH}","/bin/sh","-c","uname -m"]`,
+      `RUN --mount=type=bind,from=${EMULATOR_CONTEXT},source=/,target=/dev/.anyarch ["${SET_EMULATOR_PATH}","-execve","${SET_EMULATOR_PATH}","-execve-setid","${SET_EMULATOR_PATH}-setid","/bin/sh","-c","uname -m"]`,
     );
     // The build platform's stage runs natively, unchanged.
     expect(out.dockerfile.split('\n')[3]).toBe('RUN true');

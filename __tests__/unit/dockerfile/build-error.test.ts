@@ -159,11 +159,18 @@ describe('helpers', () => {
     expect(goUnquote('a\\"b\\\\c\\nd\\te\\x41\\u00e9\\U0001F600\\101\\a')).toBe('a"b\\c\nd\teAé😀A\x07');
   });
 
-  it('withoutEmulator removes only "<emu> -execve <emu> "', () => {
+  it('withoutEmulator removes only "<emu> -execve <emu> [-execve-setid <emu>-setid] "', () => {
     expect(
       withoutEmulator('/dev/.anyarch/qemu-aarch64 -execve /dev/.anyarch/qemu-aarch64 /bin/sh -c x'),
     ).toBe('/bin/sh -c x');
     expect(withoutEmulator('/a -execve /b /bin/sh -c x')).toBe('/a -execve /b /bin/sh -c x');
     expect(withoutEmulator('/bin/sh -c x')).toBe('/bin/sh -c x');
+    expect(
+      withoutEmulator('/e/qemu-arm -execve /e/qemu-arm -execve-setid /e/qemu-arm-setid /bin/sh -c x'),
+    ).toBe('/bin/sh -c x');
+    // Another path after -execve-setid is not the rewrite's: the command stays whole.
+    expect(withoutEmulator('/e/q -execve /e/q -execve-setid /x /bin/sh -c x')).toBe(
+      '/e/q -execve /e/q -execve-setid /x /bin/sh -c x',
+    );
   });
 });

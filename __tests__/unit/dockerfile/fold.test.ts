@@ -88,14 +88,16 @@ describe('a RUN longer than BuildKit reads in one line', () => {
     const parsed = parseRun(physical, '\\', []);
     expect(parsed.command.kind).toBe('exec');
     const argv = parsed.command.kind === 'exec' ? parsed.command.argv : [];
-    expect(argv.slice(0, 5)).toEqual([
+    expect(argv.slice(0, 7)).toEqual([
       '/.anyarch/qemu-aarch64',
       '-execve',
       '/.anyarch/qemu-aarch64',
+      '-execve-setid',
+      '/.anyarch/qemu-aarch64-setid',
       '/bin/sh',
       '-c',
     ]);
-    expect(argv[5]).toBe(['set -e && ', ...body.map((l) => l.slice(0, -1)), '    true'].join(''));
+    expect(argv[7]).toBe(['set -e && ', ...body.map((l) => l.slice(0, -1)), '    true'].join(''));
   });
 });
 

@@ -22,7 +22,8 @@ const OPTS: RewriteOptions = {
 
 // Pieces of the expected lines (as in rewrite.test.ts).
 const M = '--mount=type=bind,from=anyarch-emu:abc123,source=/,target=/.anyarch';
-const Q = '"/.anyarch/qemu-aarch64","-execve","/.anyarch/qemu-aarch64"';
+const Q =
+  '"/.anyarch/qemu-aarch64","-execve","/.anyarch/qemu-aarch64","-execve-setid","/.anyarch/qemu-aarch64-setid"';
 const SH = '"/bin/sh","-c"';
 const run = (args: string): string => `RUN ${M} [${Q},${args}]`;
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
@@ -189,7 +190,9 @@ describe('rewrite with the triggers of a base image', () => {
       onbuild: onStage(0),
     });
     const copied = 'COPY --from=anyarch-emu:abc123 /qemu-aarch64 /.anyarch/qemu-aarch64';
-    const bare = (args: string) => `RUN [${Q},${args}]`;
+    // No set-ID copy where the emulator is copied in: it would stay in the image.
+    const bare = (args: string) =>
+      `RUN ["/.anyarch/qemu-aarch64","-execve","/.anyarch/qemu-aarch64",${args}]`;
     expect(out.dockerfile).toBe(
       lines(
         `FROM ${DERIVED}`,

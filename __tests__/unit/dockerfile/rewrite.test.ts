@@ -12,7 +12,8 @@ const OPTS: RewriteOptions = {
 
 // Pieces of the expected lines.
 const M = '--mount=type=bind,from=anyarch-emu:abc123,source=/,target=/.anyarch';
-const Q = '"/.anyarch/qemu-aarch64","-execve","/.anyarch/qemu-aarch64"';
+const Q =
+  '"/.anyarch/qemu-aarch64","-execve","/.anyarch/qemu-aarch64","-execve-setid","/.anyarch/qemu-aarch64-setid"';
 const SH = '"/bin/sh","-c"';
 const run = (args: string, flags = ''): string => `RUN ${flags}${M} [${Q},${args}]`;
 
@@ -360,7 +361,13 @@ describe('rewriteDockerfile', () => {
       expect(parsed.command.kind).toBe('exec');
       if (parsed.command.kind === 'exec') {
         const emu = opts(c).emulatorPath;
-        expect(parsed.command.argv.slice(0, 3)).toEqual([emu, '-execve', emu]);
+        expect(parsed.command.argv.slice(0, 5)).toEqual([
+          emu,
+          '-execve',
+          emu,
+          '-execve-setid',
+          `${emu}-setid`,
+        ]);
       }
     }
   });
@@ -376,7 +383,7 @@ describe('rewriteDockerfile', () => {
       lines(
         'FROM --platform=linux/arm arm32v7/debian',
         `RUN --mount=type=bind,from=localhost/emu@sha256:${'a'.repeat(64)},source=/,target=/opt/emu ` +
-          '["/opt/emu/bin/qemu-arm","-execve","/opt/emu/bin/qemu-arm","/bin/sh","-c","true"]',
+          '["/opt/emu/bin/qemu-arm","-execve","/opt/emu/bin/qemu-arm","-execve-setid","/opt/emu/bin/qemu-arm-setid","/bin/sh","-c","true"]',
       ),
     );
     expect(out.rewritten).toBe(1);
@@ -551,7 +558,13 @@ describe('rewriteDockerfile keeps line numbers', () => {
         return cmd.kind === 'exec' ? [...cmd.argv] : [];
       });
   };
-  const EMU = ['/.anyarch/qemu-aarch64', '-execve', '/.anyarch/qemu-aarch64'];
+  const EMU = [
+    '/.anyarch/qemu-aarch64',
+    '-execve',
+    '/.anyarch/qemu-aarch64',
+    '-execve-setid',
+    '/.anyarch/qemu-aarch64-setid',
+  ];
   const EXPECTED_RUNS = [
     [...EMU, '/bin/sh', '-c', 'apt-get update &&     apt-get install -y       curl'],
     [...EMU, '/bin/sh', '-c', 'set -e\necho "$A"\n'],
