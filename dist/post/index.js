@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1546);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5597);
 // Entry of the action's post step (action.yml runs.post). The work is in ../post.ts.
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1546:
+/***/ 5597:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32050,16 +32050,187 @@ function removePathsSync(paths) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/docker/job-container.ts
+// The action inside a container that talks to the daemon running that very container through a
+// mounted socket: a workflow's `container:` job (the runner mounts the host's
+// /var/run/docker.sock, its work directory at /__w and its tool cache at /__t), or a self-hosted
+// runner in Docker. Paths seen in here are not the daemon's: the `run` script's container cannot
+// mount the workspace or the emulator by the path this process sees.
+//
+// What a path in here is to the daemon follows from this container's own mounts, as
+// `docker container inspect` lists them: under a bind mount or a volume it is the mount's source
+// plus the rest of the path (GitHub's /__w/repo/repo is <runner work dir>/repo/repo on the host);
+// under nothing (the container's own filesystem) or a tmpfs the daemon has no path for it at all.
+// Pure: the text of /proc/self/mountinfo, /proc/self/cgroup and of the inspect output in,
+// decisions out (guest-script.ts does the reading and the copying).
+
+const FULL_ID = /^[0-9a-f]{64}$/;
+/**
+ * The ids this process's own container may have, most reliable first: the container directory
+ * the runtime bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf from
+ * (…/containers/<id>/hostname; …/overlay-containers/<id>/userdata/hostname), then the cgroup
+ * path (/docker/<id>, docker-<id>.scope: cgroup v1, or v2 without a cgroup namespace of its
+ * own), then the host name, which Docker sets to the id's first 12 digits unless told otherwise.
+ * Empty outside a container.
+ */
+function job_container_containerIdCandidates(mountinfo, cgroup, hostname) {
+    const ids = [];
+    const add = (id) => {
+        if (id !== undefined && !ids.includes(id))
+            ids.push(id);
+    };
+    for (const line of mountinfo.split('\n')) {
+        // id parent major:minor root mountpoint options ... - fstype source superoptions
+        const f = line.split(' ');
+        if (f.length < 5 || !['/etc/hostname', '/etc/hosts', '/etc/resolv.conf'].includes(f[4]))
+            continue;
+        add(/\/([0-9a-f]{64})\/(?:userdata\/)?(?:hostname|hosts|resolv\.conf)$/.exec(f[3])?.[1]);
+    }
+    for (const line of cgroup.split('\n')) {
+        const p = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+        add(/(?:^|\/)(?:docker[-/])([0-9a-f]{64})(?:\.scope)?(?:\/|$)/.exec(p)?.[1]);
+    }
+    if (/^[0-9a-f]{12}$/.test(hostname) && !ids.some((id) => id.startsWith(hostname)))
+        add(hostname);
+    return ids;
+}
+const str = (v) => (typeof v === 'string' ? v : '');
+/**
+ * The container `docker container inspect <candidate>` printed, when it is this process's own:
+ * its id is the candidate (a full id) or starts with it (a host name, which must then also be
+ * the container's configured host name). Undefined for anything else, unparsable output included.
+ */
+function job_container_ownContainerFrom(inspectJson, candidate, hostname) {
+    let parsed;
+    try {
+        parsed = JSON.parse(inspectJson);
+    }
+    catch {
+        return undefined;
+    }
+    const c = (Array.isArray(parsed) ? parsed[0] : parsed);
+    if (c === null || typeof c !== 'object')
+        return undefined;
+    const id = str(c.Id);
+    if (!FULL_ID.test(id))
+        return undefined;
+    if (FULL_ID.test(candidate)
+        ? id !== candidate
+        : !id.startsWith(candidate) || str(c.Config?.Hostname) !== hostname)
+        return undefined;
+    const mounts = (Array.isArray(c.Mounts) ? c.Mounts : []).map((m) => ({
+        type: str(m.Type),
+        source: str(m.Source),
+        destination: str(m.Destination),
+        rw: m.RW !== false,
+    }));
+    for (const dest of Object.keys(c.HostConfig?.Tmpfs ?? {}))
+        mounts.push({ type: 'tmpfs', source: '', destination: dest, rw: true });
+    return { id, name: str(c.Name).replace(/^\//, ''), mounts };
+}
+/** `p` relative to `dir` when `p` is `dir` or below it ("" for `dir` itself); else undefined. */
+function below(p, dir) {
+    const rel = path.posix.relative(dir, p);
+    return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel)) ? rel : undefined;
+}
+/**
+ * The daemon's path of `p` (absolute, in this container): through the deepest mount that holds
+ * it, when that is a bind mount or a volume (whose source is the daemon's path of its data).
+ * Undefined when the daemon has no path for it: the container's own filesystem, or a tmpfs.
+ */
+function daemonPathOf(p, mounts) {
+    const target = path.posix.normalize(p);
+    let best;
+    for (const m of mounts) {
+        if (m.destination === '')
+            continue;
+        const rest = below(target, path.posix.normalize(m.destination));
+        if (rest === undefined)
+            continue;
+        if (best === undefined || m.destination.length > best.mount.destination.length)
+            best = { mount: m, rest };
+    }
+    if (best === undefined)
+        return undefined;
+    const { mount, rest } = best;
+    if ((mount.type !== 'bind' && mount.type !== 'volume') || !path.posix.isAbsolute(mount.source))
+        return undefined;
+    return { path: path.posix.join(mount.source, rest), readOnly: !mount.rw };
+}
+/** Every path mounted by the path this process sees: a runner that is not in a container. */
+function job_container_mountedInPlace(workspace, emulator) {
+    return { workspace: { path: workspace, readOnly: false }, emulator };
+}
+/**
+ * The mounts of the guest container: by the daemon's paths when this process runs in a
+ * container of the daemon (`own`), else by its own paths, as on a runner (or with a daemon that
+ * shares this process's file system, such as one in the same container).
+ */
+function job_container_planGuestMounts(own, workspace, emulator) {
+    if (own === undefined)
+        return job_container_mountedInPlace(workspace, emulator);
+    return {
+        workspace: daemonPathOf(workspace, own.mounts),
+        emulator: emulator === undefined ? undefined : daemonPathOf(emulator, own.mounts)?.path,
+    };
+}
+/** Whether anything must be copied into the guest container (it is then created, filled, started). */
+function job_container_needsCopy(mounts, emulator) {
+    return mounts.workspace === undefined || (emulator !== undefined && mounts.emulator === undefined);
+}
+/** The log's account of how the guest gets the workspace and the emulator, in a container. */
+function job_container_describeMounts(own, mounts, workspace, emulator) {
+    const where = `The action runs in container ${own.name || own.id.slice(0, 12)} (${own.id.slice(0, 12)}) of the Docker daemon it uses`;
+    const lines = [];
+    if (mounts.workspace !== undefined) {
+        lines.push(`${where}: the workspace ${workspace} is mounted into the "run" script's container from the daemon's path ${mounts.workspace.path}${mounts.workspace.readOnly ? ' (read-only, as in this container)' : ''}`);
+    }
+    else {
+        lines.push(`${where}, and the workspace ${workspace} is in its own file system (no bind mount or volume), which the daemon cannot mount: ` +
+            'it is copied into the "run" script\'s container, and back out once the script has ended (files the script deletes are not deleted here)');
+    }
+    if (emulator !== undefined) {
+        lines.push(mounts.emulator !== undefined
+            ? `The emulator ${emulator} is mounted from the daemon's path ${mounts.emulator}`
+            : `The emulator ${emulator} has no path the daemon can mount: it is copied into the "run" script's container`);
+    }
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/docker/guest-script.ts
+// The `run` input: a script run inside a guest image under the emulator, with the workspace
+// mounted at its own path, output streamed, and the script's exit status kept. The command lines
+// are pure; runInGuest does the I/O.
+//
+// In a container of the daemon it talks to (a workflow's `container:` job), the workspace and the
+// emulator are mounted from the daemon's own paths for them, which the container's mounts give
+// (job-container.ts): in a GitHub container job both are bind mounts of the runner's directories,
+// so nothing is copied. What has no such path (a workspace or tool cache in the container's own
+// file system) is copied into the script's container with `docker cp`, which goes through the
+// API, and the workspace copied back out after the script: slower, and deletions do not come
+// back, but the script runs as it would elsewhere, where refusing would leave no way to run it.
+// Outside a container, or when the daemon does not know this one, every path is mounted as it is.
+
+
+
+
+
+
 
 /** Where the emulator is mounted in the container (the keep-emulator path, so both agree). */
 function guestEmulatorPath(arch) {
     return `/.anyarch/qemu-${arch.id}`;
 }
-/** Arguments of `docker` for running the script. */
-function guestRunArgv(spec) {
-    const args = ['run', '--rm', '--platform', spec.arch.platform, '--network', 'host'];
-    args.push('--volume', `${spec.workspace}:${spec.workspace}`, '--workdir', spec.workspace);
+/** Options, image and command of the script's container, whose mounts are `mounts`. */
+function containerArgs(spec, mounts) {
+    const args = ['--platform', spec.arch.platform, '--network', 'host'];
+    if (mounts.workspace !== undefined) {
+        const ro = mounts.workspace.readOnly ? ':ro' : '';
+        args.push('--volume', `${mounts.workspace.path}:${spec.workspace}${ro}`);
+    }
+    args.push('--workdir', spec.workspace);
     for (const [k, v] of spec.env)
         args.push('--env', `${k}=${v}`);
     if (spec.emulator === undefined) {
@@ -32068,9 +32239,19 @@ function guestRunArgv(spec) {
     }
     // The emulator runs the shell, and through -execve every program the script starts.
     const emu = guestEmulatorPath(spec.arch);
-    args.push('--volume', `${spec.emulator}:${emu}:ro`, '--entrypoint', emu, spec.image);
+    if (mounts.emulator !== undefined)
+        args.push('--volume', `${mounts.emulator}:${emu}:ro`);
+    args.push('--entrypoint', emu, spec.image);
     args.push('-execve', emu, spec.shell, '-e', '-c', spec.script);
     return args;
+}
+/** Arguments of `docker` for running the script, everything mounted (by default at its own path). */
+function guestRunArgv(spec, mounts = mountedInPlace(spec.workspace, spec.emulator)) {
+    return ['run', '--rm', ...containerArgs(spec, mounts)];
+}
+/** Arguments of `docker` for creating the script's container `name`, to copy into before it starts. */
+function guestCreateArgv(spec, mounts, name) {
+    return ['create', '--name', name, ...containerArgs(spec, mounts)];
 }
 class guest_script_GuestScriptError extends Error {
     arch;
@@ -32082,14 +32263,89 @@ class guest_script_GuestScriptError extends Error {
         this.name = 'GuestScriptError';
     }
 }
+/** The container this process runs in, when the daemon it talks to runs it (once per process). */
+let ownContainerLookup;
+function ownContainer() {
+    ownContainerLookup ??= (async () => {
+        const read = (f) => fs.readFile(f, 'utf8').catch(() => '');
+        const hostname = os.hostname();
+        const ids = containerIdCandidates(await read('/proc/self/mountinfo'), await read('/proc/self/cgroup'), hostname);
+        for (const id of ids) {
+            const r = await runCommand('docker', ['container', 'inspect', id]);
+            const own = r.exitCode === 0 ? ownContainerFrom(r.stdout, id, hostname) : undefined;
+            if (own !== undefined)
+                return own;
+        }
+        return undefined;
+    })();
+    return ownContainerLookup;
+}
+/** Why a copy between this container and the script's failed, and the ways out. */
+function copyError(what, r) {
+    const said = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-3).join(' ');
+    return new Error(`Input "run": cannot copy ${what} (docker cp: ${said}). The action runs in a container whose file system the ` +
+        'Docker daemon cannot mount; mount the workspace and the tool cache from the host instead (a GitHub ' +
+        "container job mounts the runner's work directory and tool cache; elsewhere add bind mounts or volumes)");
+}
+/** docker cp; `archive` keeps the files' owners (into the script's container, as a bind mount would). */
+async function dockerCp(from, to, what, archive = false) {
+    const r = await runCommand('docker', ['cp', ...(archive ? ['--archive'] : []), from, to]);
+    if (r.exitCode !== 0)
+        throw copyError(what, r);
+}
+/**
+ * The script in a container created from `mounts`, what has no mount copied in first, the
+ * workspace copied back out after (also after a failed script); the script's exit status.
+ */
+async function runWithCopies(spec, mounts) {
+    const name = `anyarch-run-${spec.arch.id}-${randomBytes(6).toString('hex')}`;
+    const created = await runCommand('docker', guestCreateArgv(spec, mounts, name));
+    if (created.exitCode !== 0) {
+        throw new Error(`Input "run": cannot create the script's container: ${`${created.stderr}`.trim()}`);
+    }
+    let stage;
+    try {
+        if (spec.emulator !== undefined && mounts.emulator === undefined) {
+            // docker cp makes no missing parent directory: copy a directory that holds the path.
+            const base = process.env['RUNNER_TEMP'] || os.tmpdir();
+            stage = await fs.mkdtemp(path.join(base, 'anyarch-guest-'));
+            const staged = path.join(stage, guestEmulatorPath(spec.arch));
+            await fs.mkdir(path.dirname(staged), { recursive: true });
+            await fs.copyFile(spec.emulator, staged);
+            await fs.chmod(staged, 0o755);
+            await dockerCp(`${stage}/.`, `${name}:/`, `the emulator ${spec.emulator} into the script's container`);
+        }
+        if (mounts.workspace === undefined) {
+            await dockerCp(`${spec.workspace}/.`, `${name}:${spec.workspace}`, `the workspace ${spec.workspace} into the script's container`, true);
+        }
+        const r = await runCommand('docker', ['start', '--attach', name], { echo: true, untrustedOutput: true });
+        if (mounts.workspace === undefined) {
+            await dockerCp(`${name}:${spec.workspace}/.`, spec.workspace, `the workspace back out of the script's container into ${spec.workspace}`);
+        }
+        return r.exitCode;
+    }
+    finally {
+        if (stage !== undefined)
+            await fs.rm(stage, { recursive: true, force: true });
+        await runCommand('docker', ['rm', '--force', name], { signal: null });
+    }
+}
 /**
  * Run the script; output goes straight to the log, where none of it counts as a workflow command.
  * Throws GuestScriptError on a non-zero exit.
  */
 async function runInGuest(spec) {
-    const r = await runCommand('docker', guestRunArgv(spec), { echo: true, untrustedOutput: true });
-    if (r.exitCode !== 0)
-        throw new guest_script_GuestScriptError(spec.arch, r.exitCode);
+    const own = await ownContainer();
+    const mounts = planGuestMounts(own, spec.workspace, spec.emulator);
+    if (own !== undefined)
+        for (const line of describeMounts(own, mounts, spec.workspace, spec.emulator))
+            core.info(line);
+    const exitCode = needsCopy(mounts, spec.emulator)
+        ? await runWithCopies(spec, mounts)
+        : (await runCommand('docker', guestRunArgv(spec, mounts), { echo: true, untrustedOutput: true }))
+            .exitCode;
+    if (exitCode !== 0)
+        throw new guest_script_GuestScriptError(spec.arch, exitCode);
 }
 
 ;// CONCATENATED MODULE: ./src/exit-status.ts
