@@ -64,7 +64,8 @@ for p in docker.io ninja-build pkg-config libglib2.0-dev python3-venv python3-py
          gcc-i686-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu gcc-riscv64-linux-gnu \
          gcc-mips64el-linux-gnuabi64 libc6-dev-i386-cross libc6-dev-ppc64el-cross \
          libc6-dev-s390x-cross libc6-dev-riscv64-cross libc6-dev-mips64el-cross \
-         dpkg-dev file docker-registry iproute2 runc openssh-client; do
+         dpkg-dev file docker-registry iproute2 runc openssh-client \
+         uidmap rootlesskit slirp4netns; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -79,6 +80,15 @@ dpkg-query -W -f='${Status}' docker-buildx 2>/dev/null | grep -q 'ok installed' 
 if [ ${#trixie_need[@]} -gt 0 ]; then
   log "installing from trixie: ${trixie_need[*]}"
   apt-get install -y -q --no-install-recommends -t trixie "${trixie_need[@]}"
+fi
+
+# --- rootless Docker ------------------------------------------------------
+# slirp4netns, which gives a rootless dockerd its network, opens /dev/net/tun as the user; some
+# machines (containers, VM images) ship it root-only (0600) where stock systems have 0666. A
+# device node: the mode does not survive a reboot, and a second run of this script restores it.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  log "chmod 666 /dev/net/tun (was $(stat -c %a /dev/net/tun); stock machines have 0666)"
+  chmod 666 /dev/net/tun
 fi
 
 # --- dockerd ---------------------------------------------------------------

@@ -63,8 +63,9 @@ stage "end-to-end tests" "$(files_in __tests__/e2e '*.e2e.test.ts')+" node scrip
 # The image tests again on Docker 26, with the classic image store and with the containerd
 # image store (what new Docker 29 installs use), each daemon with a buildx state of its own. The
 # tests of the emulator's source, compile and cache and of the host's packages are left out:
-# they do not depend on the daemon; so is the container-job test, for the same reason.
-not_image=(faults cache-invalidation cache.e2e install-deps hosted-runner source-url container-job)
+# they do not depend on the daemon; nor do the container-job test (the system daemon is enough)
+# and the rootless test, which starts a daemon of its own.
+not_image=(faults cache-invalidation cache.e2e install-deps hosted-runner source-url rootless container-job)
 n_image=$(find __tests__/e2e -name '*.e2e.test.ts' | grep -cvE "$(IFS='|'; echo "${not_image[*]}")")
 for store in classic containerd; do
   if host=$(scripts/start-dockerd26.sh "$store"); then
