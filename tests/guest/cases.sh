@@ -12,6 +12,10 @@
 #   /t/fdcount, /t/hostfdcount   print the open descriptors (see src/fdcount.c), guest and host
 #   /t/otherarch             probe for a third architecture (arm on aarch64, aarch64 on the others)
 #   /t/thirdhdr              an ELF64 header alone, for RISC-V (LoongArch when RISC-V is the guest)
+#   /t/ids, /t/ids-dyn       print the real, effective and saved uids and gids and AT_SECURE, or
+#                            change them and exec a program (see src/ids.c)
+#   /t/ids-suid..., /t/probe-suid...   set-ID copies of ids and probe (see make_fixtures in
+#                            make-root.sh)
 # Scripts are under /t/s (see make_fixtures in make-root.sh).
 
 # Per-architecture values. CPU_OLD is a CPU model other than the emulator's default that the
@@ -773,5 +777,131 @@ EOF
   # threads fork: a child forked as the exec happens would keep it through its own execs.
   t fd/exec-while-forking -- /t/xexec forkrace 20 <<EOF
 inherited=-
+EOF
+
+  # --- 9. set-ID programs (-execve-setid) --------------------------------------------------------
+  # `ids` prints "uid REAL EFFECTIVE SAVED gid REAL EFFECTIVE SAVED secure AT_SECURE"; `ids as
+  # 1000 1000 -- PROG` first drops from root to 1000:1000 as a login does. The kernel makes a
+  # setuid file's owner the effective and saved uid and a setgid file's group (only with group
+  # execute) the effective and saved gid, and keeps the real ids; for a plain program the saved
+  # ids become the effective ones. AT_SECURE is 1 when the effective ids then differ from the
+  # real ones. Owners: ids-suid 0:0 (4755), ids-suid2000 2000:2000 (4755), ids-sgid 0:50 (2755),
+  # ids-sgid-nogx 0:50 (2745), ids-suid-sgid 2000:50 (6755); see make-root.sh.
+  t setid/suid-root -u -p -- /t/ids as 1000 1000 -- /t/ids-suid <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  t setid/suid-root-dynamic -u -p -- /t/ids as 1000 1000 -- /t/ids-suid-dyn <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  t setid/suid-other-user -u -p -- /t/ids as 1000 1000 -- /t/ids-suid2000 <<EOF
+uid 1000 2000 2000 gid 1000 1000 1000 secure 1
+EOF
+  t setid/sgid -u -p -- /t/ids as 1000 1000 -- /t/ids-sgid <<EOF
+uid 1000 1000 1000 gid 1000 50 50 secure 1
+EOF
+  t setid/sgid-without-group-exec -u -p -- /t/ids as 1000 1000 -- /t/ids-sgid-nogx <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/suid-and-sgid -u -p -- /t/ids as 1000 1000 -- /t/ids-suid-sgid <<EOF
+uid 1000 2000 2000 gid 1000 50 50 secure 1
+EOF
+  t setid/plain -u -p -- /t/ids as 1000 1000 -- /t/ids <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/suid-root-by-root -u -p -- /t/ids -- /t/ids-suid <<EOF
+uid 0 0 0 gid 0 0 0 secure 0
+EOF
+  t setid/suid-other-user-by-root -u -p -- /t/ids -- /t/ids-suid2000 <<EOF
+uid 0 2000 2000 gid 0 0 0 secure 1
+EOF
+  t setid/sgid-by-root -u -p -- /t/ids -- /t/ids-sgid <<EOF
+uid 0 0 0 gid 0 50 50 secure 1
+EOF
+  t setid/nosuid-mount -u -p -n -- /t/ids as 1000 1000 -- /mnt/nosuid/ids-suid <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/no-new-privs -u -p -- /t/ids as 1000 1000 nnp -- /t/ids-suid <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  # What sudo does: a setuid-root program sets all uids to 0 and runs a plain program. Without
+  # that the plain program keeps the effective uid 0 (and its saved uid becomes 0); with all
+  # uids back at 1000 nothing is left.
+  t setid/sudo-setall-root -u -p -- /t/ids as 1000 1000 -- /t/ids-suid show setall 0 -- /t/ids <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+uid 0 0 0 gid 1000 1000 1000 secure 0
+EOF
+  t setid/sudo-keep-ids -u -p -- /t/ids as 1000 1000 -- /t/ids-suid show -- /t/ids <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  t setid/sudo-drop -u -p -- /t/ids as 1000 1000 -- /t/ids-suid show setall 1000 -- /t/ids <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/suid-from-suid -u -p -- /t/ids as 1000 1000 -- /t/ids-suid -- /t/ids-suid2000 <<EOF
+uid 1000 2000 2000 gid 1000 1000 1000 secure 1
+EOF
+  # The kernel ignores set-ID bits on a #! script; its interpreter's count.
+  t setid/script-suid-ignored -u -p -- /t/ids as 1000 1000 -- /t/s/suid-script <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/script-suid-interpreter -u -p -- /t/ids as 1000 1000 -- /t/s/suid-interp <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  t setid/fexecve -u -p -- /t/ids as 1000 1000 -- /t/xexec fexecve /t/ids-suid 0 ids <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  t setid/spawn -u -p -- /t/ids as 1000 1000 -- /t/xexec spawn /t/ids-suid ids <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+status=0
+EOF
+  t setid/shell-children -u -p -- /t/ids as 1000 1000 -- /bin/sh -c '/t/ids-suid; /t/ids' <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/long-form -m long -u -p -- /t/ids as 1000 1000 -- /t/ids-suid <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  t setid/env-form -m env -u -p -- /t/ids as 1000 1000 -- /bin/sh -c /t/ids-suid-dyn <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  # A secure exec loses the variables the C library deems unsafe (the program's own C library
+  # drops them); one that is not secure keeps them, though the setid copy started secure.
+  t setid/env-secure -u -p -e TMPDIR=/x -e LD_LIBRARY_PATH=/y -- \
+    /t/ids as 1000 1000 -- /t/probe-suid p <<EOF
+$(pr /t/probe-suid /t/probe-suid p)
+EOF
+  t setid/env-not-secure -u -p -e TMPDIR=/x -e LD_LIBRARY_PATH=/y -- \
+    /t/ids as 1000 1000 -- /t/probe-suid1000 p <<EOF
+$(pr -E TMPDIR=/x -E LD_LIBRARY_PATH=/y /t/probe-suid1000 /t/probe-suid1000 p)
+EOF
+  t setid/with-cpu-option -o emu -u -p -q "-cpu $CPU_OLD" -- /t/ids as 1000 1000 -- /t/ids-suid <<EOF
+uid 1000 0 0 gid 1000 1000 1000 secure 1
+EOF
+  # Only the emulator: without -execve-setid set-ID bits are ignored (the option is what makes
+  # the difference), and so they are without /proc (the setid copy needs /proc/self/exe) and
+  # with an option that does not describe the machine, such as -L (the patch's documented
+  # limits: less than the kernel gives, never more).
+  t setid/without-setid-option -o emu -p -- /t/ids as 1000 1000 -- /t/ids-suid <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/without-proc -o emu -u -- /t/ids as 1000 1000 -- /t/ids-suid <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  t setid/with-L-option -o emu -u -p -q "-L /opt/lroot" -- /t/ids as 1000 1000 -- /t/ids-suid <<EOF
+uid 1000 1000 1000 gid 1000 1000 1000 secure 0
+EOF
+  # The setid copy started by hand (a host program: the kernel makes it root) must not make a
+  # plain guest program root; it may run it with the caller's ids (AT_SECURE aside: no exec of
+  # the kernel's gives this) or refuse to run (no output). The root has no /dev: stderr goes to
+  # /tmp.
+  t setid/copy-started-directly -o emu -u -p -- /t/ids as 1000 1000 -- /bin/sh -c "
+    l=\$($QS /t/ids 2>/tmp/copy.err); rc=\$?
+    case \"\$rc:\$l\" in
+      126:* | 127:*) echo \"not started: \$rc\" ;;
+      *: | *:'uid 1000 1000 1000 gid 1000 1000 1000 secure '[01]) echo no-gain ;;
+      *) echo \"gained: \$l\" ;;
+    esac" <<EOF
+no-gain
 EOF
 }

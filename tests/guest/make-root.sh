@@ -10,8 +10,9 @@
 #
 # The root holds Debian's busybox-static and libc6 for ARCH, busybox applet symlinks, the test
 # programs from src/ (cross-compiled, static and dynamic), one static x86-64 host program, and
-# the #! scripts and other files the cases execute (all under /t). OUTDIR must not exist or be
-# empty. Finished roots are cached under
+# the #! scripts, set-ID copies and other files the cases execute (all under /t). Building it
+# needs root (the set-ID copies are chowned). OUTDIR must not exist or be empty. Finished roots
+# are cached under
 #   ${ANYARCH_CACHE_DIR:-$HOME/.cache/anyarch-action}/guest-roots/ARCH-KEY/root
 # where KEY hashes every input (this script, src/, package versions, compiler versions), so a
 # second run with the same inputs only copies.
@@ -175,6 +176,32 @@ make_fixtures() { # root
   put "$s/long-ok" 755 '#!%s %s\n' "$p253" "$(repeat B 40)"
   # long-enoexec: 254-byte interpreter path fills bytes 2..255, newline at 256: ENOEXEC.
   put "$s/long-enoexec" 755 '#!%s\n' "$p254"
+
+  # Set-ID programs: copies of /t/ids with numeric owners (the root has no passwd or group
+  # file). chown clears the set-ID bits, so the mode comes after it. The setgid bit counts only
+  # with group execute: ids-sgid-nogx has it without (the kernel ignores it).
+  setid_copy "$t/ids" "$t/ids-suid" 0:0 4755
+  setid_copy "$t/ids-dyn" "$t/ids-suid-dyn" 0:0 4755
+  setid_copy "$t/ids" "$t/ids-suid2000" 2000:2000 4755
+  setid_copy "$t/ids" "$t/ids-sgid" 0:50 2755
+  setid_copy "$t/ids" "$t/ids-sgid-nogx" 0:50 2745
+  setid_copy "$t/ids" "$t/ids-suid-sgid" 2000:50 6755
+  # Probes for the environment of a secure and of a not secure set-ID start (run by 1000).
+  setid_copy "$t/probe" "$t/probe-suid" 0:0 4755
+  setid_copy "$t/probe" "$t/probe-suid1000" 1000:1000 4755
+  # A setuid-root script (the kernel ignores set-ID bits on scripts: the interpreter's count)
+  # with a plain interpreter, and a plain script whose interpreter is setuid-root.
+  put "$s/suid-script" 755 '#!/t/ids script\n'
+  chown 0:0 "$s/suid-script" && chmod 4755 "$s/suid-script"
+  put "$s/suid-interp" 755 '#!/t/ids-suid script\n'
+  # run.sh mounts a nosuid tmpfs here for the cases that need one.
+  mkdir -p "$r/mnt/nosuid"
+}
+
+setid_copy() { # from to owner:group mode
+  cp "$1" "$2"
+  chown "$3" "$2"
+  chmod "$4" "$2"
 }
 
 build_root() { # dir
@@ -209,6 +236,8 @@ build_root() { # dir
   "$cc" "${cflags[@]}" -static -o "$r/t/xexec" "$src/xexec.c" "$src/report.c" -lpthread
   "$cc" "${cflags[@]}" -o "$r/t/xexec-dyn" "$src/xexec.c" "$src/report.c" -lpthread
   "$cc" "${cflags[@]}" -static -o "$r/t/fdcount" "$src/fdcount.c"
+  "$cc" "${cflags[@]}" -static -o "$r/t/ids" "$src/ids.c" "$src/report.c"
+  "$cc" "${cflags[@]}" -o "$r/t/ids-dyn" "$src/ids.c" "$src/report.c"
   "$cc" "${cflags[@]}" -shared -fPIC -Wl,-soname,libguestl.so.1 -o "$o/libguestl.so.1" "$src/libguestl.c"
   ln -s libguestl.so.1 "$o/libguestl.so"
   "$cc" "${cflags[@]}" -o "$r/t/needl" "$src/needl.c" -L"$o" -lguestl -Wl,-rpath,/lonly
@@ -228,6 +257,8 @@ if [ ! -f "$cached/inputs.txt" ]; then
   tmp=$(mktemp -d "$cache_dir/.build-$arch.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   echo "make-root.sh: building $arch root ($key)" >&2
+  # Other users run programs in the root (the set-ID cases): whatever the caller's umask.
+  umask 022
   build_root "$tmp"
   rm -rf "$tmp/debs" "$tmp/obj"
   if mv -T "$tmp" "$cached" 2>/dev/null; then

@@ -21,7 +21,9 @@
 # copy of the root built by make-root.sh (the emulator is copied in; the cached root stays
 # clean), with the environment PATH=/bin:/usr/bin only, stdin from /dev/null and no /proc
 # unless the case mounts it. Its stdout and exit status must match exactly. Output ends with
-# `N passed, N failed`; the exit status is 1 if any case failed.
+# `N passed, N failed`; the exit status is 1 if any case failed. The set-ID cases also get
+# `-execve-setid /usr/local/bin/qemu-A-setid`, a copy of the emulator owned by root with mode
+# 04755 (so the root must not be on a nosuid file system).
 #
 # The expectations are what Linux does for the guest with a binfmt_misc handler with flags POCF
 # for the guest architecture only (what the option promises), so the suite refuses to run when
@@ -147,6 +149,13 @@ mount_proc() { # root
   MOUNTS+=("$1/proc")
 }
 
+# A nosuid tmpfs on /mnt/nosuid holding a setuid-root copy of /t/ids (cp -a keeps owner and mode).
+mount_nosuid() { # root
+  mount -t tmpfs -o nosuid,mode=755,size=8m tmpfs "$1/mnt/nosuid" || return 1
+  MOUNTS+=("$1/mnt/nosuid")
+  cp -a "$1/t/ids-suid" "$1/mnt/nosuid/ids-suid"
+}
+
 umount_all() {
   local m
   for m in ${MOUNTS[@]+"${MOUNTS[@]}"}; do
@@ -200,7 +209,10 @@ set_env() {
 #   -m MODE     how the emulator gets the option: opt (-execve, default), long (--execve),
 #               env (QEMU_EXECVE), none (not at all)
 #   -q OPTS     more emulator options (split on spaces), before the program
+#   -u          set-ID case: pass -execve-setid QS (the setid copy, in the form -m says: opt,
+#               long or env QEMU_EXECVE_SETID); fails at once if the root is on a nosuid mount
 #   -p          mount /proc in the root for this case
+#   -n          mount a nosuid tmpfs on /mnt/nosuid with a setuid-root copy of /t/ids in it
 #   -e VAR=VAL  add to the environment (a second PATH= replaces the default)
 #   -E          start from an empty environment (no PATH)
 #   -2          compare stderr too (merged into stdout)
@@ -210,12 +222,15 @@ t() {
   local name=$1
   shift
   local status=0 mode=opt qopts=() proc=0 envs=(PATH=/bin:/usr/bin) merge=0 dropexe=0 only=
+  local setid=0 nosuid=0
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
     case "$1" in
       -s) status=$2; shift 2 ;;
       -m) mode=$2; shift 2 ;;
       -q) read -r -a qopts <<<"$2"; shift 2 ;;
       -p) proc=1; shift ;;
+      -u) setid=1; shift ;;
+      -n) nosuid=1; shift ;;
       -e) set_env "$2"; shift 2 ;;
       -E) envs=(); shift ;;
       -2) merge=1; shift ;;
@@ -248,13 +263,30 @@ t() {
       opt) cmd+=(-execve "$Q") ;;
       long) cmd+=(--execve "$Q") ;;
       env) envs+=("QEMU_EXECVE=$Q") ;;
-      none) ;;
+      none) [ "$setid" = 0 ] || die "case $name: -u needs -execve" ;;
       *) die "case $name: unknown mode $mode" ;;
     esac
+    if [ "$setid" = 1 ]; then
+      case "$mode" in
+        opt) cmd+=(-execve-setid "$QS") ;;
+        long) cmd+=(--execve-setid "$QS") ;;
+        env) envs+=("QEMU_EXECVE_SETID=$QS") ;;
+      esac
+    fi
     cmd+=(${qopts[@]+"${qopts[@]}"} "$@")
+  fi
+  if [ "$setid" = 1 ] && [ "$ROOT_NOSUID" = 1 ]; then
+    report "$full" 0 "$dir/expected" /dev/null /dev/null "$status" "-" \
+      "the root is on a nosuid mount: set-ID programs cannot run there (set TMPDIR elsewhere)"
+    return 0
   fi
   if [ "$proc" = 1 ] && ! mount_proc "$ROOT"; then
     report "$full" 0 "$dir/expected" /dev/null /dev/null "$status" "-" "could not mount /proc"
+    return 0
+  fi
+  if [ "$nosuid" = 1 ] && ! mount_nosuid "$ROOT"; then
+    umount_all
+    report "$full" 0 "$dir/expected" /dev/null /dev/null "$status" "-" "could not mount a nosuid tmpfs"
     return 0
   fi
   local got
@@ -355,6 +387,7 @@ if [ "$list" = 1 ]; then
     NATIVE=$native
     GUEST_NATIVE=0
     Q=/usr/local/bin/qemu-$ARCH
+    QS=$Q-setid
     set_arch_vars
     define_cases
   done
@@ -365,7 +398,7 @@ LISTING=0
 # Preconditions ------------------------------------------------------------------
 [ "$(id -u)" = 0 ] || die "must run as root (chroot, mount)"
 CHROOT=$(command -v chroot) || die "chroot not found"
-for tool in timeout env mountpoint readelf mkfifo diff cmp; do
+for tool in timeout env mountpoint findmnt readelf mkfifo diff cmp; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 # binfmt_misc: no handler may run a guest architecture's programs, or the guest's children would
@@ -409,11 +442,19 @@ for ARCH in "${arches[@]}"; do
     FAILED=$((FAILED + 1))
     continue
   fi
+  # Set-ID programs in the root only gain their ids if its file system allows it.
+  ROOT_NOSUID=0
+  if findmnt -n -o OPTIONS -T "$ROOT" | tr , '\n' | grep -qx nosuid; then ROOT_NOSUID=1; fi
   GUEST_NATIVE=0
   if [ "$NATIVE" = 0 ]; then
     Q=/usr/local/bin/qemu-$ARCH
     cp "$emu_dir/qemu-$ARCH" "$ROOT$Q"
     chmod 755 "$ROOT$Q"
+    # The emulator that -execve-setid names: the same bytes, setuid root.
+    QS=$Q-setid
+    cp "$ROOT$Q" "$ROOT$QS"
+    chown 0:0 "$ROOT$QS"
+    chmod 4755 "$ROOT$QS"
     # Can the host kernel run guest programs itself (i386 on a kernel with IA-32 emulation)?
     # Without the option they then run natively instead of failing (the control cases).
     if timeout 20 env -i "$CHROOT" "$ROOT" /t/probe </dev/null >/dev/null 2>&1; then
@@ -422,7 +463,7 @@ for ARCH in "${arches[@]}"; do
       echo "note: the host kernel runs $ARCH programs itself"
     fi
   else
-    Q=
+    Q='' QS=''
   fi
   set_arch_vars
   define_cases
