@@ -160,8 +160,11 @@ describe('cancel means stop', () => {
 
   test('SIGINT during an emulated RUN step: the build and its guest process stop, the emulator image is removed, exit 130', async () => {
     // A number no other process has in its command line: the guest's sleep, found on the host.
+    // Matched as a word of its own: busybox's sh runs the applet through /proc/self/exe, so the
+    // emulator's command line reads "... -0 sleep -- /bin/busybox <token>" once sh has exec'd it
+    // (only the shell's own "sleep <token>", before that exec, held the two words together).
     const token = String(2_000_000 + (Date.now() % 1_000_000));
-    const guestSleeps = () => commandLines().filter((l) => l.includes(`sleep ${token}`));
+    const guestSleeps = () => commandLines().filter((l) => l.split(' ').includes(token));
     const dockerfile = `FROM ${BASE_ARM64}\nRUN echo "guest-$(uname -m)-started" && sleep ${token}\n`;
     const { env, before } = prepareBuild({ Dockerfile: dockerfile });
     try {
