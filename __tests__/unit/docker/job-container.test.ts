@@ -134,6 +134,18 @@ describe('daemonPathOf', () => {
 });
 
 describe('the guest container in a job container', () => {
+  /** How both argvs end: the emulator runs the shell on spec's script in spec's image. */
+  const EMULATED_SCRIPT = [
+    '--entrypoint',
+    '/.anyarch/qemu-aarch64',
+    'sha256:1234',
+    '-execve',
+    '/.anyarch/qemu-aarch64',
+    '/bin/sh',
+    '-e',
+    '-c',
+    'touch out\n',
+  ];
   const spec: GuestRunSpec = {
     arch: resolveArch('arm64'),
     image: 'sha256:1234',
@@ -171,15 +183,7 @@ describe('the guest container in a job container', () => {
       'CI=true',
       '--volume',
       '/opt/hostedtoolcache/anyarch-qemu-aarch64/10.2.2-h0123456789abcdef/x64/qemu-aarch64:/.anyarch/qemu-aarch64:ro',
-      '--entrypoint',
-      '/.anyarch/qemu-aarch64',
-      'sha256:1234',
-      '-execve',
-      '/.anyarch/qemu-aarch64',
-      '/bin/sh',
-      '-e',
-      '-c',
-      'touch out\n',
+      ...EMULATED_SCRIPT,
     ]);
     expect(describeMounts(gh, m, spec.workspace, spec.emulator)).toEqual([
       'The action runs in container fixture_job_container_d1e2f3 (b9ee3852b79b) of the Docker daemon it uses: ' +
@@ -203,17 +207,7 @@ describe('the guest container in a job container', () => {
     expect(argv.slice(0, 3)).toEqual(['create', '--name', 'anyarch-run-x']);
     expect(argv).not.toContain('--volume');
     expect(argv).toContain('--workdir');
-    expect(argv.slice(-9)).toEqual([
-      '--entrypoint',
-      '/.anyarch/qemu-aarch64',
-      'sha256:1234',
-      '-execve',
-      '/.anyarch/qemu-aarch64',
-      '/bin/sh',
-      '-e',
-      '-c',
-      'touch out\n',
-    ]);
+    expect(argv.slice(-EMULATED_SCRIPT.length)).toEqual(EMULATED_SCRIPT);
     expect(describeMounts(plain, m, spec.workspace, spec.emulator).join('\n')).toMatch(
       /workspace \/__w\/app\/app is in its own file system .* copied into the "run" script's container, and back out/,
     );
